@@ -1,0 +1,162 @@
+//! The shared conventions of every subcommand: flag parsing, JSON lines, exit codes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use serde_json::{Map, Value, json};
+
+/// A usage or configuration error: reported on stderr, exit status 2, no stdout line.
+#[derive(Debug)]
+pub(crate) struct UsageError(String);
+
+impl UsageError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<portcullis::Error> for UsageError {
+    fn from(err: portcullis::Error) -> Self {
+        Self(err.to_string())
+    }
+}
+
+/// Whether every input was ok.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    AllOk,
+    SomeFailed,
+}
+
+impl Outcome {
+    pub(crate) fn exit_code(self) -> ExitCode {
+        match self {
+            Self::AllOk => ExitCode::SUCCESS,
+            Self::SomeFailed => ExitCode::from(1),
+        }
+    }
+}
+
+/// Parsed `--flag value` and `--switch` arguments, checked against what the command accepts.
+#[derive(Debug, Default)]
+pub(crate) struct Flags {
+    values: BTreeMap<String, String>,
+    switches: Vec<String>,
+}
+
+impl Flags {
+    /// Parses `args`; `valued` flags take one value, `switches` take none.
+    pub(crate) fn parse(
+        args: &[String],
+        valued: &[&str],
+        switches: &[&str],
+    ) -> Result<Self, UsageError> {
+        let mut flags = Self::default();
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            let name = arg
+                .strip_prefix("--")
+                .ok_or_else(|| UsageError::new(format!("unexpected argument `{arg}`")))?;
+            if valued.contains(&name) {
+                let value = iter
+                    .next()
+                    .ok_or_else(|| UsageError::new(format!("flag --{name} needs a value")))?;
+                if flags
+                    .values
+                    .insert(name.to_owned(), value.clone())
+                    .is_some()
+                {
+                    return Err(UsageError::new(format!("flag --{name} given twice")));
+                }
+            } else if switches.contains(&name) {
+                flags.switches.push(name.to_owned());
+            } else {
+                return Err(UsageError::new(format!("unknown flag --{name}")));
+            }
+        }
+        Ok(flags)
+    }
+
+    /// The value of `--name`, if given.
+    #[allow(dead_code)] // used by the domains that take flags
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// The value of `--name`, or a usage error saying it is required.
+    #[allow(dead_code)]
+    pub(crate) fn require(&self, name: &str) -> Result<&str, UsageError> {
+        self.get(name)
+            .ok_or_else(|| UsageError::new(format!("flag --{name} is required")))
+    }
+
+    /// Whether `--name` was given.
+    #[allow(dead_code)]
+    pub(crate) fn switch(&self, name: &str) -> bool {
+        self.switches.iter().any(|s| s == name)
+    }
+}
+
+/// A failed input: one `"ok": false` line with a stable machine code.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) code: String,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    #[allow(dead_code)]
+    pub(crate) fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Prints one `"ok": true` line with `fields` added.
+pub(crate) fn print_ok(fields: Map<String, Value>) {
+    let mut line = Map::new();
+    line.insert("ok".into(), Value::Bool(true));
+    line.extend(fields);
+    print_line(&Value::Object(line));
+}
+
+/// Prints one `"ok": false` line.
+#[allow(dead_code)]
+pub(crate) fn print_failure(failure: &Failure) {
+    print_line(&json!({"ok": false, "code": failure.code, "message": failure.message}));
+}
+
+fn print_line(value: &Value) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout (a pipe to `head`) is not an error worth a panic.
+    let _ = writeln!(out, "{value}");
+}
+
+/// Runs `handle` on every stdin line, printing one JSON line for each.
+#[allow(dead_code)]
+pub(crate) fn for_each_line(
+    mut handle: impl FnMut(&str) -> Result<Map<String, Value>, Failure>,
+) -> Result<Outcome, UsageError> {
+    let mut outcome = Outcome::AllOk;
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| UsageError::new(format!("cannot read stdin: {e}")))?;
+        match handle(line.trim_end_matches('\r')) {
+            Ok(fields) => print_ok(fields),
+            Err(failure) => {
+                outcome = Outcome::SomeFailed;
+                print_failure(&failure);
+            }
+        }
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,59 @@
+//! `portcullis`: the crate's command-line face for people who are not writing Rust.
+//!
+//! ```text
+//! cargo run --example portcullis -- <domain> <op> [flags]
+//! ```
+//!
+//! The contract is fixed (scripts depend on it): keys come from `--key-env VAR`,
+//! never from argv; `--now UNIX_SECONDS` pins time; each stdin line is one input and
+//! each stdout line one JSON object with `"ok"` (and `"code"` and `"message"` when
+//! false); exit 0 when every input was ok, 1 when any was not, 2 for a usage or
+//! configuration error (message on stderr, nothing on stdout).
+
+mod cli;
+mod keygen;
+
+use std::process::ExitCode;
+
+use cli::{Flags, Outcome, UsageError};
+
+const USAGE: &str = "\
+usage: portcullis <domain> <op> [flags]
+
+  keygen hs256|es256|ed25519      print one new key as a JSON line
+
+Keys are read from the environment (--key-env VAR), never from the command line.
+Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    match dispatch(&args) {
+        Ok(outcome) => outcome.exit_code(),
+        Err(err) => {
+            eprintln!("portcullis: {err}");
+            eprintln!("run `portcullis --help` for usage");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
+    let (domain, rest) = args
+        .split_first()
+        .ok_or_else(|| UsageError::new("missing <domain>"))?;
+    let (op, flags) = rest
+        .split_first()
+        .ok_or_else(|| UsageError::new(format!("missing <op> after `{domain}`")))?;
+    match domain.as_str() {
+        "keygen" => keygen::run(op, Flags::parse(flags, &[], &[])?),
+        other => Err(UsageError::new(format!("unknown domain `{other}`"))),
+    }
+}
