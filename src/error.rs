@@ -16,6 +16,9 @@ pub enum Error {
     /// A key or secret could not be loaded or generated.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// Web hardening (headers, CORS, CSRF, cookies), API keys or the audit trail.
+    #[error(transparent)]
+    Web(#[from] crate::web::WebError),
 }
 
 /// A key or secret could not be loaded or generated.

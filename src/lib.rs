@@ -6,6 +6,10 @@
 //! password policy and hashing, rate-limit algorithms as pure functions, and web
 //! hardening helpers.
 //!
+//! Web hardening lives in [`web`] (security headers and the HTTPS redirect,
+//! CORS, Django-compatible CSRF, cookies), opaque API keys in [`apikey`], and a
+//! tamper-evident audit trail in [`audit`].
+//!
 //! ## Design
 //!
 //! **The crate does no I/O.** The host application owns HTTP, storage and clocks.
@@ -64,8 +68,11 @@
     clippy::cast_possible_wrap
 )]
 
+pub mod apikey;
+pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod secret;
 
 pub use error::Error;
+pub mod web;
