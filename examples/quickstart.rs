@@ -12,6 +12,7 @@ use portcullis::secret::{Encoding, KeyLength, SecretBytes, SecretString};
 fn main() -> Result<(), portcullis::Error> {
     keys()?;
     time();
+    web_tour()?;
     println!("quickstart: done");
     Ok(())
 }
@@ -65,4 +66,68 @@ fn time() {
         clock.now().as_secs(),
         SystemClock.now().as_secs()
     );
+}
+
+/// Web hardening: Django's security headers, a CSRF token Django would accept,
+/// an API key checked before lookup, and an audit chain that shows tampering.
+fn web_tour() -> Result<(), portcullis::Error> {
+    use portcullis::apikey::{ApiKey, ApiKeyPepper};
+    use portcullis::audit::{AuditChain, AuditEvent, AuditKey, MemorySink, verify_chain};
+    use portcullis::web::cors::{CorsPolicy, CorsRequest};
+    use portcullis::web::csrf::CsrfSecret;
+    use portcullis::web::headers::SecurityConfig;
+
+    println!("== web");
+    let headers = SecurityConfig::default().build()?;
+    let names: Vec<&str> = headers
+        .headers_for(true, &[])
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    println!("Django's default security headers: {}", names.join(", "));
+
+    let secret = CsrfSecret::generate()?;
+    let token = secret.mask()?;
+    println!(
+        "CSRF: a 64-character masked token validates against the cookie secret: {}",
+        secret.verify_token(&token).is_ok()
+    );
+
+    let cors = CorsPolicy::builder()
+        .allow_origin("https://app.example.com")
+        .build()?;
+    let decision = cors.evaluate(&CorsRequest {
+        method: "GET",
+        origin: Some("https://evil.example"),
+        ..CorsRequest::default()
+    });
+    println!("CORS from an unlisted origin: {decision:?}");
+
+    let pepper = ApiKeyPepper::new(SecretBytes::generate(32)?)?;
+    let key = ApiKey::generate("demo")?;
+    let digest = key.digest(&pepper);
+    let now = SystemClock.now();
+    println!(
+        "API key with lookup id {} verifies: {}",
+        key.lookup_id(),
+        key.verify(&pepper, &digest, None, now).is_ok()
+    );
+
+    let audit_key = SecretBytes::generate(32)?;
+    let mut chain = AuditChain::new(AuditKey::new(audit_key.duplicate())?);
+    let mut sink = MemorySink::new(10);
+    for id in ["1", "2"] {
+        chain.record(
+            AuditEvent::new("user:1", "post:publish", "post", id, now)?,
+            &mut sink,
+        )?;
+    }
+    let mut records = sink.records().to_vec();
+    records.swap(0, 1);
+    let verdict = verify_chain(&AuditKey::new(audit_key)?, &records);
+    println!(
+        "audit chain with two records swapped: {}",
+        verdict.err().map(|b| b.to_string()).unwrap_or_default()
+    );
+    Ok(())
 }

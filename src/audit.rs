@@ -372,9 +372,10 @@ impl AuditChain {
 pub enum BreakKind {
     /// Its content or MAC was changed (or its MAC is not ours).
     Modified,
-    /// It is authentic but records before it are missing.
+    /// It is authentic but skips ahead: the records expected before it were
+    /// removed, or moved later.
     Missing,
-    /// It is authentic but out of order (or repeated).
+    /// It is authentic but belongs earlier in the chain (moved or repeated).
     Reordered,
 }
 
@@ -393,8 +394,8 @@ impl BreakKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("audit chain broken at record {index} (seq {seq}): {}", match kind {
     BreakKind::Modified => "modified",
-    BreakKind::Missing => "records before it were removed",
-    BreakKind::Reordered => "out of order",
+    BreakKind::Missing => "records expected before it are missing (removed or moved)",
+    BreakKind::Reordered => "out of order (it belongs earlier in the chain)",
 })]
 pub struct ChainBreak {
     /// Its position in the input, from 0.

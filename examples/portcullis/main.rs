@@ -12,6 +12,7 @@
 
 mod cli;
 mod keygen;
+mod web;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,13 @@ const USAGE: &str = "\
 usage: portcullis <domain> <op> [flags]
 
   keygen hs256|es256|ed25519      print one new key as a JSON line
+  csrf mask                       stdin {secret}: a fresh Django-compatible masked token
+  csrf check                      stdin {secret, token}: does the token match (32 or 64 chars)
+  apikey generate --prefix P --pepper-env V
+                                  print one new API key, its lookup id and digest
+  apikey verify --pepper-env V [--now S]
+                                  stdin {key, digest[, expires_at]}: check a key
+  audit verify --key-env V        stdin audit records (JSON lines): name the first bad one
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -54,6 +62,7 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         .ok_or_else(|| UsageError::new(format!("missing <op> after `{domain}`")))?;
     match domain.as_str() {
         "keygen" => keygen::run(op, Flags::parse(flags, &[], &[])?),
+        "csrf" | "apikey" | "audit" => web::run(domain, op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }
