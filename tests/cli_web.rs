@@ -172,7 +172,7 @@ fn apikey_generate_then_verify() {
             "malformed_digest"
         ]
     );
-    assert_eq!(lines[0]["lookup_id"], line["lookup_id"]);
+    assert_eq!(lines[0], json!({"ok": true}), "nothing but ok");
 }
 
 #[test]
@@ -197,11 +197,7 @@ fn audit_verify_names_the_first_bad_record() {
         &good,
     );
     assert_eq!(out.status.code(), Some(0));
-    let seqs: Vec<u64> = json_lines(&out)
-        .iter()
-        .map(|l| l["seq"].as_u64().unwrap())
-        .collect();
-    assert_eq!(seqs, [0, 1, 2, 3]);
+    assert_eq!(json_lines(&out), vec![json!({"ok": true}); 4]);
 
     let tampered = good.replacen("\"entity_id\":\"2\"", "\"entity_id\":\"9\"", 1);
     let out = run(

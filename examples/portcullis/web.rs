@@ -148,12 +148,7 @@ fn apikey_verify(flags: &Flags) -> Result<Outcome, UsageError> {
         };
         key.verify(&pepper, &digest, expires_at, now)
             .map_err(|e| apikey_failure(&e))?;
-        let mut out = Map::new();
-        out.insert(
-            "lookup_id".into(),
-            Value::String(key.lookup_id().to_owned()),
-        );
-        Ok(out)
+        Ok(Map::new())
     })
 }
 
@@ -170,13 +165,11 @@ fn audit_verify(flags: &Flags) -> Result<Outcome, UsageError> {
             Failure::new(
                 b.kind.code(),
                 format!(
-                    "record on line {line_no} (seq {}) is the first that does not fit: {b}",
+                    "record on line {line_no} (seq {}) does not fit the chain: {b}",
                     b.seq
                 ),
             )
         })?;
-        let mut out = Map::new();
-        out.insert("seq".into(), Value::from(record.seq));
-        Ok(out)
+        Ok(Map::new())
     })
 }
