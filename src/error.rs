@@ -16,6 +16,9 @@ pub enum Error {
     /// A key or secret could not be loaded or generated.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// A field could not be encrypted or decrypted.
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
 }
 
 /// A key or secret could not be loaded or generated.

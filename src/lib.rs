@@ -6,6 +6,10 @@
 //! password policy and hashing, rate-limit algorithms as pure functions, and web
 //! hardening helpers.
 //!
+//! Field encryption lives in [`crypto`]: [`crypto::Fernet`] and
+//! [`crypto::MultiFernet`] read and write the tokens of Python's `cryptography`,
+//! and [`crypto::sealed`] is an XChaCha20-Poly1305 envelope bound to its row.
+//!
 //! ## Design
 //!
 //! **The crate does no I/O.** The host application owns HTTP, storage and clocks.
@@ -65,6 +69,7 @@
 )]
 
 pub mod clock;
+pub mod crypto;
 pub mod error;
 pub mod secret;
 

@@ -11,6 +11,7 @@
 //! configuration error (message on stderr, nothing on stdout).
 
 mod cli;
+mod crypto;
 mod keygen;
 
 use std::process::ExitCode;
@@ -20,7 +21,12 @@ use cli::{Flags, Outcome, UsageError};
 const USAGE: &str = "\
 usage: portcullis <domain> <op> [flags]
 
-  keygen hs256|es256|ed25519      print one new key as a JSON line
+  keygen hs256|es256|ed25519|fernet|sealed
+                                  print one new key as a JSON line
+  fernet encrypt|decrypt|rotate --key-env V [--ttl S] [--now S]
+                                  stdin: base64 plaintext (encrypt) or a token
+  sealed encrypt|decrypt --key-env V [--context table:column:row_id]
+                                  stdin: base64 plaintext (encrypt) or a sealed value
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -54,6 +60,8 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         .ok_or_else(|| UsageError::new(format!("missing <op> after `{domain}`")))?;
     match domain.as_str() {
         "keygen" => keygen::run(op, Flags::parse(flags, &[], &[])?),
+        "fernet" => crypto::run_fernet(op, flags),
+        "sealed" => crypto::run_sealed(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }
