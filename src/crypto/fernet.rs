@@ -280,13 +280,15 @@ impl fmt::Debug for Fernet {
 /// use portcullis::crypto::{Fernet, MultiFernet};
 ///
 /// # fn main() -> Result<(), portcullis::crypto::CryptoError> {
-/// let old = Fernet::from_key_text(Fernet::generate_key()?.expose_secret())?;
-/// let token = old.encrypt_at_time(b"secret", 1_000)?;
+/// let (old_key, new_key) = (Fernet::generate_key()?, Fernet::generate_key()?);
+/// let token = Fernet::from_key_text(old_key.expose_secret())?.encrypt_at_time(b"secret", 1_000)?;
 ///
-/// let new_key = Fernet::generate_key()?;
-/// let old_key = Fernet::generate_key()?; // stands in for the old key's text
-/// # let _ = old_key;
-/// let keys = MultiFernet::new(vec![Fernet::from_key_text(new_key.expose_secret())?, old])?;
+/// // New key first; the old one stays until every token is rotated.
+/// let keys = MultiFernet::from_keys_text(&format!(
+///     "{},{}",
+///     new_key.expose_secret(),
+///     old_key.expose_secret()
+/// ))?;
 /// let rotated = keys.rotate(&token)?;
 /// assert_eq!(keys.extract_timestamp(&rotated)?, 1_000); // rotation keeps the timestamp
 /// let only_new = Fernet::from_key_text(new_key.expose_secret())?;
