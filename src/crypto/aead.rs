@@ -11,6 +11,10 @@
 //!
 //! The 192-bit nonce is what makes random nonces safe: collisions are negligible
 //! for any number of messages a key will ever see.
+//!
+//! The long-term key is wiped on drop. The per-message subkey is wiped once ring
+//! has it; ring's own copy in its key schedule is not (ring does not zeroize),
+//! and it opens only the one message whose nonce derived it.
 
 use std::fmt;
 

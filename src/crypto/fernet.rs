@@ -13,7 +13,9 @@
 //! - **A size limit** ([`DEFAULT_MAX_TOKEN_LEN`], configurable) refuses a huge
 //!   token before any decoding.
 //! - **Secrets stay secret.** Keys are wiped on drop and are not `Clone`; `Debug`
-//!   is redacted; plaintext comes back as a [`Plaintext`] that wipes itself.
+//!   is redacted; plaintext comes back as a [`Plaintext`] that wipes itself. (One
+//!   residue stays inside the crate: when a token with a valid HMAC, so one made
+//!   with the key, has bad padding, the crate frees its decrypted buffer unwiped.)
 //! - **What Python has and the crate lacks:** `MultiFernet::rotate` (keeping the
 //!   original timestamp, as Python does), `extract_timestamp` (HMAC checked),
 //!   TTL-aware MultiFernet decryption, and an empty key list as an error.
@@ -617,6 +619,18 @@ mod tests {
                 }
             }
             assert_eq!(f.extract_timestamp(&token).unwrap(), ts);
+        }
+        // A forged token (no valid HMAC) dated u64::MAX: the case the crate overflows on.
+        let mut raw = vec![VERSION];
+        raw.extend_from_slice(&u64::MAX.to_be_bytes());
+        raw.extend_from_slice(&[0u8; 64]);
+        let forged = URL_SAFE.encode(&raw);
+        for ttl in [1, 60, u64::MAX] {
+            assert_eq!(
+                f.decrypt_at_time(&forged, ttl, 1_700_000_000).unwrap_err(),
+                CryptoError::InvalidToken
+            );
+            assert!(f.decrypt(&forged, Some(ttl)).is_err());
         }
     }
 
