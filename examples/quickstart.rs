@@ -13,6 +13,7 @@ fn main() -> Result<(), portcullis::Error> {
     keys()?;
     time();
     web_tour()?;
+    crypto_tour()?;
     println!("quickstart: done");
     Ok(())
 }
@@ -128,6 +129,35 @@ fn web_tour() -> Result<(), portcullis::Error> {
     println!(
         "audit chain with two records swapped: {}",
         verdict.err().map(|b| b.to_string()).unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// Field encryption: Fernet tokens Python can read, and sealed values bound to their row.
+fn crypto_tour() -> Result<(), portcullis::Error> {
+    use portcullis::crypto::{Context, Fernet, MultiFernet, SealedKey, SealedKeyset};
+
+    println!("== field encryption");
+    let key = Fernet::generate_key()?;
+    let fernet = MultiFernet::from_keys_text(key.expose_secret())?;
+    let token = fernet.encrypt_at_time(b"oauth-token", 1_700_000_000)?;
+    let plain = fernet.decrypt_at_time(&token, 300, 1_700_000_299)?;
+    println!(
+        "Fernet token {}... decrypts within its 300 s TTL to {} bytes ({plain:?})",
+        token.get(..12).unwrap_or_default(),
+        plain.len()
+    );
+    let expired = fernet.decrypt_at_time(&token, 300, 1_700_000_301).is_err();
+    println!("one second past the TTL it is refused: {expired}");
+
+    let keys = SealedKeyset::new(SealedKey::generate("k1")?);
+    let sealed = keys.seal(b"oauth-token", &Context::row("accounts", "token", "7"))?;
+    let elsewhere = keys
+        .open(&sealed, &Context::row("accounts", "token", "8"))
+        .is_err();
+    println!(
+        "sealed {}...; copied to another row it does not open: {elsewhere}",
+        sealed.get(..12).unwrap_or_default()
     );
     Ok(())
 }

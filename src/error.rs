@@ -19,6 +19,9 @@ pub enum Error {
     /// Web hardening (headers, CORS, CSRF, cookies), API keys or the audit trail.
     #[error(transparent)]
     Web(#[from] crate::web::WebError),
+    /// A field could not be encrypted or decrypted.
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
 }
 
 /// A key or secret could not be loaded or generated.

@@ -9,6 +9,9 @@
 //! Web hardening lives in [`web`] (security headers and the HTTPS redirect,
 //! CORS, Django-compatible CSRF, cookies), opaque API keys in [`apikey`], and a
 //! tamper-evident audit trail in [`audit`].
+//! Field encryption lives in [`crypto`]: [`crypto::Fernet`] and
+//! [`crypto::MultiFernet`] read and write the tokens of Python's `cryptography`,
+//! and [`crypto::sealed`] is an XChaCha20-Poly1305 envelope bound to its row.
 //!
 //! ## Design
 //!
@@ -71,6 +74,7 @@
 pub mod apikey;
 pub mod audit;
 pub mod clock;
+pub mod crypto;
 pub mod error;
 pub mod secret;
 

@@ -5,6 +5,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair};
 use serde_json::{Map, Value};
 
+use portcullis::crypto::{Fernet, SealedKey};
 use portcullis::secret::{Encoding, SecretBytes};
 
 use crate::cli::{Flags, Outcome, UsageError, print_ok};
@@ -31,9 +32,24 @@ pub(crate) fn run(kind: &str, _flags: Flags) -> Result<Outcome, UsageError> {
                 .map_err(|_| UsageError::new("the system random generator failed"))?;
             pem("PRIVATE KEY", pkcs8.as_ref())
         }
+        // A Fernet key as Python's Fernet.generate_key() prints it.
+        "fernet" => Fernet::generate_key()
+            .map_err(portcullis::Error::from)?
+            .expose_secret()
+            .to_owned(),
+        // `<kid>:<key>`, the form SealedKeyset reads; the id is 8 random characters.
+        "sealed" => {
+            let id = SecretBytes::generate(6).map_err(portcullis::Error::from)?;
+            let kid = id.encode(Encoding::Base64Url);
+            SealedKey::generate(kid.expose_secret())
+                .map_err(portcullis::Error::from)?
+                .to_text()
+                .expose_secret()
+                .to_owned()
+        }
         other => {
             return Err(UsageError::new(format!(
-                "unknown key kind `{other}`; expected hs256, es256 or ed25519"
+                "unknown key kind `{other}`; expected hs256, es256, ed25519, fernet or sealed"
             )));
         }
     };

@@ -11,6 +11,7 @@
 //! configuration error (message on stderr, nothing on stdout).
 
 mod cli;
+mod crypto;
 mod keygen;
 mod web;
 
@@ -29,6 +30,12 @@ usage: portcullis <domain> <op> [flags]
   apikey verify --pepper-env V [--now S]
                                   stdin {key, digest[, expires_at]}: check a key
   audit verify --key-env V        stdin audit records (JSON lines): name the first bad one
+  keygen hs256|es256|ed25519|fernet|sealed
+                                  print one new key as a JSON line
+  fernet encrypt|decrypt|rotate --key-env V [--ttl S] [--now S]
+                                  stdin: base64 plaintext (encrypt) or a token
+  sealed encrypt|decrypt --key-env V [--context table:column:row_id]
+                                  stdin: base64 plaintext (encrypt) or a sealed value
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -63,6 +70,8 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
     match domain.as_str() {
         "keygen" => keygen::run(op, Flags::parse(flags, &[], &[])?),
         "csrf" | "apikey" | "audit" => web::run(domain, op, flags),
+        "fernet" => crypto::run_fernet(op, flags),
+        "sealed" => crypto::run_sealed(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }
