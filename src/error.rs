@@ -16,6 +16,9 @@ pub enum Error {
     /// A key or secret could not be loaded or generated.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// A rate, a rate-limit setting or stored rate-limit state was refused.
+    #[error(transparent)]
+    RateLimit(#[from] crate::ratelimit::RateLimitError),
 }
 
 /// A key or secret could not be loaded or generated.

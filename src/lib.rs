@@ -3,8 +3,8 @@
 //! The security plumbing every web service otherwise rewrites, as a
 //! framework-agnostic library: JWT access/refresh tokens with key rotation and
 //! revocation, Fernet-compatible and sealed field encryption, Django-compatible
-//! password policy and hashing, rate-limit algorithms as pure functions, and web
-//! hardening helpers.
+//! password policy and hashing, rate-limit algorithms as pure functions
+//! ([`ratelimit`]), and web hardening helpers.
 //!
 //! ## Design
 //!
@@ -66,6 +66,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod ratelimit;
 pub mod secret;
 
 pub use error::Error;
