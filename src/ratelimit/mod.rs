@@ -10,8 +10,16 @@
 //!   semantics) and [`SlidingWindow`] (the previous/current window estimate).
 //!   State holds absolute Unix nanoseconds and has serde and a byte form, so it
 //!   can live in memory, in Redis or in a database row and be read by any host.
+//! - [`http`] turns a decision into a 429 with `Retry-After`, the IETF
+//!   `RateLimit`/`RateLimit-Policy` fields, optional `X-RateLimit-*`, and the JSON
+//!   body services already return.
+//! - [`RateTable`] resolves per-endpoint rates for users and anonymous clients;
+//!   [`client_ip`] and [`ClientKey`] derive keys (IPv6 grouped by /64,
+//!   `X-Forwarded-For` only through a configured number of trusted proxies).
 //! - [`KeyedLimiter`] is a thread-safe, sharded, memory-bounded limiter for one
 //!   machine.
+//! - [`lockout`] counts login failures per (username, IP), per IP and per account
+//!   with exponential backoff and NIST's 100-failure ceiling.
 //!
 //! ```
 //! use portcullis::clock::UnixTime;
@@ -34,19 +42,25 @@
 mod algorithm;
 mod fixed_window;
 mod gcra;
+pub mod http;
 mod keyed;
+mod keys;
+pub mod lockout;
 mod rate;
 mod sliding_log;
 mod sliding_window;
+mod table;
 mod token_bucket;
 
 pub use algorithm::{Algorithm, AlgorithmKind, Decision};
 pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
 pub use keyed::{AtCapacity, KeyedLimiter, KeyedLimiterConfig};
+pub use keys::{ClientKey, client_ip};
 pub use rate::Rate;
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindow, SlidingWindowState};
+pub use table::{RateTable, ResolvedLimit};
 pub use token_bucket::{TokenBucket, TokenBucketState};
 
 /// Why a rate, a configuration or a stored state was refused.
