@@ -12,6 +12,7 @@
 
 mod cli;
 mod keygen;
+mod ratelimit;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,10 @@ const USAGE: &str = "\
 usage: portcullis <domain> <op> [flags]
 
   keygen hs256|es256|ed25519      print one new key as a JSON line
+  ratelimit parse                 stdin: a rate such as 5/m; prints limit, period_s
+  ratelimit simulate --rate R --algorithm gcra|token-bucket|fixed-window|sliding-log|sliding-window [--cost N]
+                                  stdin: one Unix time per line; prints each decision
+                                  (ok false, code rate_limited = refused)
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -54,6 +59,7 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         .ok_or_else(|| UsageError::new(format!("missing <op> after `{domain}`")))?;
     match domain.as_str() {
         "keygen" => keygen::run(op, Flags::parse(flags, &[], &[])?),
+        "ratelimit" => ratelimit::run(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }
