@@ -14,6 +14,7 @@ fn main() -> Result<(), portcullis::Error> {
     time();
     web_tour()?;
     crypto_tour()?;
+    rate_limits()?;
     println!("quickstart: done");
     Ok(())
 }
@@ -159,5 +160,34 @@ fn crypto_tour() -> Result<(), portcullis::Error> {
         "sealed {}...; copied to another row it does not open: {elsewhere}",
         sealed.get(..12).unwrap_or_default()
     );
+    Ok(())
+}
+
+/// Rate limits: DRF-style rates, a pure decision over portable state, HTTP headers.
+fn rate_limits() -> Result<(), portcullis::Error> {
+    use portcullis::ratelimit::http::{HeaderOptions, RateLimitResponse};
+    use portcullis::ratelimit::{Algorithm, Gcra, GcraState, Rate};
+
+    println!("== rate limits");
+    let rate: Rate = "5/minute".parse()?;
+    println!(
+        "\"5/minute\" parses to {rate} ({} per {} s)",
+        rate.limit(),
+        rate.period_secs()
+    );
+    let now = UnixTime::from_secs(1_800_000_000).unwrap_or(UnixTime::EPOCH);
+    let mut stored = [0u8; GcraState::BYTES]; // what Redis or a database row would hold
+    for _ in 0..6 {
+        let previous = (stored != [0; GcraState::BYTES]).then(|| GcraState::from_bytes(stored));
+        let (decision, state) = Gcra::decide(&rate, previous.as_ref(), now, 1)?;
+        stored = state.to_bytes();
+        if !decision.allowed {
+            let response = RateLimitResponse::new(&decision, &rate, &HeaderOptions::default(), now);
+            println!(
+                "6th request in the same instant: {} with {:?}",
+                response.status, response.headers
+            );
+        }
+    }
     Ok(())
 }

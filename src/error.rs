@@ -22,6 +22,9 @@ pub enum Error {
     /// A field could not be encrypted or decrypted.
     #[error(transparent)]
     Crypto(#[from] crate::crypto::CryptoError),
+    /// A rate, a rate-limit setting or stored rate-limit state was refused.
+    #[error(transparent)]
+    RateLimit(#[from] crate::ratelimit::RateLimitError),
 }
 
 /// A key or secret could not be loaded or generated.

@@ -3,8 +3,8 @@
 //! The security plumbing every web service otherwise rewrites, as a
 //! framework-agnostic library: JWT access/refresh tokens with key rotation and
 //! revocation, Fernet-compatible and sealed field encryption, Django-compatible
-//! password policy and hashing, rate-limit algorithms as pure functions, and web
-//! hardening helpers.
+//! password policy and hashing, rate-limit algorithms as pure functions
+//! ([`ratelimit`]), and web hardening helpers.
 //!
 //! Web hardening lives in [`web`] (security headers and the HTTPS redirect,
 //! CORS, Django-compatible CSRF, cookies), opaque API keys in [`apikey`], and a
@@ -76,6 +76,7 @@ pub mod audit;
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod ratelimit;
 pub mod secret;
 
 pub use error::Error;

@@ -13,6 +13,7 @@
 mod cli;
 mod crypto;
 mod keygen;
+mod ratelimit;
 mod web;
 
 use std::process::ExitCode;
@@ -36,6 +37,10 @@ usage: portcullis <domain> <op> [flags]
                                   stdin: base64 plaintext (encrypt) or a token
   sealed encrypt|decrypt --key-env V [--context table:column:row_id]
                                   stdin: base64 plaintext (encrypt) or a sealed value
+  ratelimit parse                 stdin: a rate such as 5/m; prints limit, period_s
+  ratelimit simulate --rate R --algorithm gcra|token-bucket|fixed-window|sliding-log|sliding-window [--cost N]
+                                  stdin: one Unix time per line; prints each decision
+                                  (ok false, code rate_limited = refused)
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -72,6 +77,7 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         "csrf" | "apikey" | "audit" => web::run(domain, op, flags),
         "fernet" => crypto::run_fernet(op, flags),
         "sealed" => crypto::run_sealed(op, flags),
+        "ratelimit" => ratelimit::run(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }

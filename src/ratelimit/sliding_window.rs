@@ -1,0 +1,248 @@
+//! The sliding window counter (Cloudflare's approximation).
+
+use serde::{Deserialize, Serialize};
+
+use super::algorithm::{Algorithm, Decision, nanos_until, units_needed};
+use super::fixed_window::window_of;
+use super::{Rate, RateLimitError};
+use crate::clock::UnixTime;
+
+/// Two fixed-window counters weighted into a sliding estimate.
+///
+/// `estimate = previous * (1 - elapsed / period) + current`, where `elapsed` is
+/// the time since the current epoch-aligned window began; a request of `cost`
+/// is admitted when `estimate + cost <= limit`. The comparison is done in exact
+/// integer arithmetic (no floating point), so `retry_after` is exact to the
+/// nanosecond. The state is three numbers, and smooths the fixed window's
+/// boundary burst without a log's memory.
+///
+/// ```
+/// use portcullis::clock::UnixTime;
+/// use portcullis::ratelimit::{Algorithm, Rate, SlidingWindow};
+///
+/// let rate: Rate = "10/m".parse()?;
+/// let t = |s| UnixTime::from_secs(s).unwrap();
+/// let (_, state) = SlidingWindow::decide(&rate, None, t(1_800_000_000), 10)?; // a full window
+/// // 15 s into the next window, 10 * 45/60 = 7.5 of the 10 still count.
+/// let (d, _) = SlidingWindow::decide(&rate, Some(&state), t(1_800_000_075), 0)?;
+/// assert_eq!(d.remaining, 2);
+/// # Ok::<(), portcullis::ratelimit::RateLimitError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SlidingWindow;
+
+/// Sliding window state: the current window's start and both counts. 16 bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SlidingWindowState {
+    /// Start of the current window, Unix nanoseconds.
+    window_start: u64,
+    /// Units admitted in the window before it.
+    previous: u32,
+    /// Units admitted in the current window.
+    current: u32,
+}
+
+impl SlidingWindowState {
+    /// The size of [`SlidingWindowState::to_bytes`].
+    pub const BYTES: usize = 16;
+
+    /// The start of the current window.
+    pub const fn window_start(&self) -> UnixTime {
+        UnixTime::from_nanos(self.window_start)
+    }
+
+    /// Units admitted in the previous and the current window.
+    pub const fn counts(&self) -> (u32, u32) {
+        (self.previous, self.current)
+    }
+
+    /// The fixed-size byte form: start (big-endian nanoseconds), previous, current.
+    pub fn to_bytes(&self) -> [u8; Self::BYTES] {
+        let mut out = [0u8; Self::BYTES];
+        let (start, counts) = out.split_at_mut(8);
+        let (previous, current) = counts.split_at_mut(4);
+        start.copy_from_slice(&self.window_start.to_be_bytes());
+        previous.copy_from_slice(&self.previous.to_be_bytes());
+        current.copy_from_slice(&self.current.to_be_bytes());
+        out
+    }
+
+    /// Reads [`SlidingWindowState::to_bytes`]; every value is a valid state.
+    pub fn from_bytes(bytes: [u8; Self::BYTES]) -> Self {
+        let (start, counts) = bytes.split_at(8);
+        let (previous, current) = counts.split_at(4);
+        let mut start_buf = [0u8; 8];
+        start_buf.copy_from_slice(start);
+        let mut previous_buf = [0u8; 4];
+        previous_buf.copy_from_slice(previous);
+        let mut current_buf = [0u8; 4];
+        current_buf.copy_from_slice(current);
+        Self {
+            window_start: u64::from_be_bytes(start_buf),
+            previous: u32::from_be_bytes(previous_buf),
+            current: u32::from_be_bytes(current_buf),
+        }
+    }
+}
+
+impl Algorithm for SlidingWindow {
+    type State = SlidingWindowState;
+    const NAME: &'static str = "sliding-window";
+
+    fn fresh(rate: &Rate, now: UnixTime) -> SlidingWindowState {
+        SlidingWindowState {
+            window_start: window_of(now.as_nanos(), rate.period_ns()),
+            previous: 0,
+            current: 0,
+        }
+    }
+
+    fn apply(
+        rate: &Rate,
+        state: &mut SlidingWindowState,
+        now: UnixTime,
+        cost: u32,
+    ) -> Result<Decision, RateLimitError> {
+        let units = units_needed(rate, cost)?;
+        let now = now.as_nanos();
+        let period = rate.period_ns();
+        let current_start = window_of(now, period);
+        if current_start > state.window_start {
+            state.previous = if Some(current_start) == state.window_start.checked_add(period) {
+                state.current
+            } else {
+                0
+            };
+            state.current = 0;
+            state.window_start = current_start;
+        }
+        let start = state.window_start;
+        // A clock that went back counts as the start of the stored window.
+        let elapsed = now.saturating_sub(start).min(period);
+        let p = u128::from(period);
+        let limit = u128::from(rate.limit());
+        let previous = u128::from(state.previous);
+        let current = u128::from(state.current);
+        // estimate * period, exactly.
+        let weighted = previous * u128::from(period - elapsed) + current * p;
+        let allowed = weighted + u128::from(units) * p <= limit * p;
+        if allowed && cost > 0 {
+            state.current = state.current.saturating_add(cost);
+        }
+        let retry_at = if allowed {
+            now
+        } else {
+            retry_time(start, period, limit, previous, current, u128::from(units))
+        };
+        let weighted = u128::from(state.previous) * u128::from(period - elapsed)
+            + u128::from(state.current) * p;
+        let remaining = (limit * p).saturating_sub(weighted) / p;
+        let reset_at = if state.current > 0 {
+            start.saturating_add(period.saturating_mul(2))
+        } else if state.previous > 0 {
+            start.saturating_add(period)
+        } else {
+            now
+        };
+        Ok(Decision {
+            allowed,
+            limit: rate.limit(),
+            remaining: u32::try_from(remaining).unwrap_or(rate.limit()),
+            retry_after: nanos_until(now, retry_at),
+            reset_after: nanos_until(now, reset_at),
+        })
+    }
+
+    fn expires_at(rate: &Rate, state: &SlidingWindowState) -> UnixTime {
+        UnixTime::from_nanos(
+            state
+                .window_start
+                .saturating_add(rate.period_ns().saturating_mul(2)),
+        )
+    }
+}
+
+/// The earliest time a refused request of `units` fits: within the current
+/// window once the previous window's weight has decayed enough, else in the
+/// next window once the current one's has.
+fn retry_time(
+    start: u64,
+    period: u64,
+    limit: u128,
+    previous: u128,
+    current: u128,
+    units: u128,
+) -> u64 {
+    let p = u128::from(period);
+    // Solve count * (period - e) <= room * period for the smallest offset e.
+    let offset = |count: u128, room: u128| -> u64 {
+        let keep = (room * p).checked_div(count).map_or(p, |k| k.min(p));
+        u64::try_from(p - keep).unwrap_or(period)
+    };
+    match limit.checked_sub(current + units) {
+        Some(room) => start.saturating_add(offset(previous, room)),
+        None => start
+            .saturating_add(period)
+            .saturating_add(offset(current, limit.saturating_sub(units))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn byte_form_round_trips() {
+        let state = SlidingWindowState {
+            window_start: 9,
+            previous: 1,
+            current: u32::MAX,
+        };
+        assert_eq!(SlidingWindowState::from_bytes(state.to_bytes()), state);
+    }
+
+    #[test]
+    fn previous_window_decays_linearly() {
+        let rate = Rate::per_minute(10).unwrap();
+        let t = |ms: u64| UnixTime::from_nanos(ms * 1_000_000);
+        let mut state = SlidingWindow::fresh(&rate, t(0));
+        assert!(
+            SlidingWindow::apply(&rate, &mut state, t(0), 10)
+                .unwrap()
+                .allowed
+        );
+        // At 60 s the previous 10 all weigh: refused until 6 s into the window.
+        let refused = SlidingWindow::apply(&rate, &mut state, t(60_000), 1).unwrap();
+        assert!(!refused.allowed);
+        assert_eq!(refused.retry_after, Duration::from_secs(6));
+        assert!(
+            !SlidingWindow::apply(&rate, &mut state, t(65_999), 1)
+                .unwrap()
+                .allowed
+        );
+        assert!(
+            SlidingWindow::apply(&rate, &mut state, t(66_000), 1)
+                .unwrap()
+                .allowed
+        );
+    }
+
+    #[test]
+    fn a_full_current_window_waits_into_the_next() {
+        let rate = Rate::per_minute(4).unwrap();
+        let t = |s: u64| UnixTime::from_secs(s).unwrap();
+        let mut state = SlidingWindow::fresh(&rate, t(0));
+        assert!(
+            SlidingWindow::apply(&rate, &mut state, t(30), 4)
+                .unwrap()
+                .allowed
+        );
+        let refused = SlidingWindow::apply(&rate, &mut state, t(30), 4).unwrap();
+        // Needs the previous 4 to weigh 0: the end of the next window.
+        assert_eq!(refused.retry_after, Duration::from_secs(90));
+        let refused = SlidingWindow::apply(&rate, &mut state, t(30), 1).unwrap();
+        // 4 * (60 - e) / 60 <= 3 once e >= 15 s into the next window.
+        assert_eq!(refused.retry_after, Duration::from_secs(45));
+    }
+}

@@ -1,0 +1,144 @@
+//! The keyed limiter: exact quotas under contention, and its memory bound.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use portcullis::clock::UnixTime;
+use portcullis::ratelimit::{
+    Algorithm, AtCapacity, FixedWindow, Gcra, KeyedLimiter, KeyedLimiterConfig, Rate, SlidingLog,
+    SlidingWindow, TokenBucket,
+};
+
+const T0: u64 = 1_800_000_000;
+
+fn at(secs: u64) -> UnixTime {
+    UnixTime::from_secs(T0 + secs).unwrap()
+}
+
+/// Many threads hammer one key at one instant: exactly the quota gets through.
+fn exact_quota_under_contention<A: Algorithm + 'static>() {
+    let quota = 1_000;
+    let limiter: Arc<KeyedLimiter<String, A>> = Arc::new(
+        KeyedLimiter::new(
+            Rate::per_hour(quota).unwrap(),
+            KeyedLimiterConfig::default(),
+        )
+        .unwrap(),
+    );
+    let admitted = Arc::new(AtomicU32::new(0));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let limiter = Arc::clone(&limiter);
+            let admitted = Arc::clone(&admitted);
+            std::thread::spawn(move || {
+                for _ in 0..500 {
+                    if limiter.check("shared-key", at(0), 1).unwrap().allowed {
+                        admitted.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert_eq!(admitted.load(Ordering::Relaxed), quota, "{}", A::NAME);
+    assert_eq!(limiter.len(), 1);
+}
+
+#[test]
+fn many_threads_on_one_key_admit_exactly_the_quota() {
+    exact_quota_under_contention::<Gcra>();
+    exact_quota_under_contention::<TokenBucket>();
+    exact_quota_under_contention::<FixedWindow>();
+    exact_quota_under_contention::<SlidingLog>();
+    exact_quota_under_contention::<SlidingWindow>();
+}
+
+fn small(at_capacity: AtCapacity) -> KeyedLimiter<u64, Gcra> {
+    let config = KeyedLimiterConfig {
+        max_keys: 64,
+        shards: 4,
+        at_capacity,
+    };
+    KeyedLimiter::new(Rate::per_minute(2).unwrap(), config).unwrap()
+}
+
+#[test]
+fn a_flood_of_new_keys_cannot_grow_memory_or_reset_existing_quotas() {
+    let limiter = small(AtCapacity::Refuse);
+    assert_eq!(limiter.max_keys(), 64);
+    assert!(limiter.check(&0, at(0), 2).unwrap().allowed);
+    let mut refused = 0;
+    for key in 1..10_000u64 {
+        let d = limiter.check(&key, at(1), 1).unwrap();
+        if !d.allowed {
+            refused += 1;
+            // A slot frees when the shard's earliest state expires: key 0's at
+            // 60 s, or a flood key's at 31 s.
+            assert!(
+                [Duration::from_secs(59), Duration::from_secs(30)].contains(&d.retry_after),
+                "{:?}",
+                d.retry_after
+            );
+        }
+    }
+    assert!(limiter.len() <= 64);
+    assert!(refused >= 10_000 - 64);
+    // Key 0 is still held and still out of quota.
+    assert!(!limiter.check(&0, at(1), 1).unwrap().allowed);
+    // Once states expire they are evicted to make room.
+    assert!(limiter.check(&123_456, at(61), 1).unwrap().allowed);
+    assert!(limiter.len() <= 64);
+}
+
+#[test]
+fn admit_at_capacity_lets_new_keys_through_untracked() {
+    let limiter = small(AtCapacity::Admit);
+    for key in 0..1_000u64 {
+        assert!(limiter.check(&key, at(0), 1).unwrap().allowed);
+    }
+    assert!(limiter.len() <= 64);
+}
+
+#[test]
+fn sweep_remove_and_peek() {
+    let limiter = small(AtCapacity::Refuse);
+    assert!(limiter.is_empty());
+    assert_eq!(limiter.check(&1, at(0), 0).unwrap().remaining, 2);
+    assert!(
+        limiter.is_empty(),
+        "a peek at an unknown key stores nothing"
+    );
+    limiter.check(&1, at(0), 1).unwrap();
+    limiter.check(&2, at(10), 2).unwrap();
+    assert!(limiter.remove(&2));
+    assert!(!limiter.remove(&2));
+    limiter.check(&3, at(50), 1).unwrap();
+    assert_eq!(limiter.sweep(at(31)), 1, "key 1's state expired at 30 s");
+    assert_eq!(limiter.len(), 1);
+    assert!(
+        limiter.check(&3, at(50), 3).is_err(),
+        "cost above the limit"
+    );
+}
+
+#[test]
+fn bad_configuration_is_refused_with_the_setting_named() {
+    let rate = Rate::per_minute(1).unwrap();
+    for (max_keys, shards, setting) in [
+        (10, 3, "shards"),
+        (10, 0, "shards"),
+        (10, 8192, "shards"),
+        (0, 4, "max_keys"),
+    ] {
+        let config = KeyedLimiterConfig {
+            max_keys,
+            shards,
+            at_capacity: AtCapacity::Refuse,
+        };
+        let err = KeyedLimiter::<u64, Gcra>::new(rate, config).unwrap_err();
+        assert!(err.to_string().contains(setting), "{err}");
+    }
+}
