@@ -16,6 +16,9 @@ pub enum Error {
     /// A key or secret could not be loaded or generated.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// A password could not be hashed or verified, or a policy setting is wrong.
+    #[error(transparent)]
+    Password(#[from] crate::password::PasswordError),
 }
 
 /// A key or secret could not be loaded or generated.
