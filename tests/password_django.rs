@@ -213,3 +213,37 @@ fn django_hashes_verify_with_django_s_verdicts() {
     }
     assert!(checked > 100, "{checked}");
 }
+
+#[test]
+fn rust_made_hashes_were_accepted_by_django_and_argon2_cffi() {
+    let configs: BTreeMap<String, Value> = serde_json::from_str(&data("preferred.json")).unwrap();
+    let rows = jsonl("rust_made.jsonl");
+    assert_eq!(rows.len(), 14);
+    for row in rows {
+        let password = row["password"].as_str().unwrap();
+        let encoded = row["encoded"].as_str().unwrap();
+        let label = row["label"].as_str().unwrap();
+        let hasher = match row["preferred"].as_str() {
+            Some(name) => {
+                // Django accepted the hash, rejected a wrong password, saw nothing to update.
+                assert_eq!(row["django_is_correct"], true, "{label}: {encoded}");
+                assert_eq!(row["django_wrong_is_correct"], false, "{label}");
+                assert_eq!(row["django_must_update"], false, "{label}");
+                preferred(&configs[name])
+            }
+            None => {
+                assert_eq!(row["argon2_cffi_is_correct"], true, "{label}: {encoded}");
+                assert_eq!(row["argon2_cffi_wrong_is_correct"], false, "{label}");
+                assert_eq!(row["argon2_cffi_needs_rehash"], false, "{label}");
+                Hasher::default().with_argon2_params(Argon2Params::new(64, 1, 1).unwrap())
+            }
+        };
+        // And the Rust side agrees (full-cost ones are parsed, not recomputed).
+        assert!(!hasher.needs_rehash(encoded).unwrap(), "{label}");
+        if !row["full_cost"].as_bool().unwrap() {
+            let check = hasher.verify(password, encoded).unwrap();
+            assert!(check.is_correct && !check.must_update, "{label}");
+            assert!(!hasher.verify("wrong", encoded).unwrap().is_correct);
+        }
+    }
+}

@@ -160,3 +160,28 @@ pub(crate) fn for_each_line(
     }
     Ok(outcome)
 }
+
+/// Like [`for_each_line`], for commands whose failed lines carry more than a
+/// code and a message (each failure brings its extra fields).
+#[allow(dead_code)]
+pub(crate) fn for_each_line_detailed(
+    mut handle: impl FnMut(&str) -> Result<Map<String, Value>, (Failure, Map<String, Value>)>,
+) -> Result<Outcome, UsageError> {
+    let mut outcome = Outcome::AllOk;
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| UsageError::new(format!("cannot read stdin: {e}")))?;
+        match handle(line.trim_end_matches('\r')) {
+            Ok(fields) => print_ok(fields),
+            Err((failure, extra)) => {
+                outcome = Outcome::SomeFailed;
+                let mut out = Map::new();
+                out.insert("ok".into(), Value::Bool(false));
+                out.insert("code".into(), Value::String(failure.code));
+                out.insert("message".into(), Value::String(failure.message));
+                out.extend(extra);
+                print_line(&Value::Object(out));
+            }
+        }
+    }
+    Ok(outcome)
+}

@@ -12,6 +12,7 @@
 
 mod cli;
 mod keygen;
+mod password;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,13 @@ const USAGE: &str = "\
 usage: portcullis <domain> <op> [flags]
 
   keygen hs256|es256|ed25519      print one new key as a JSON line
+  password validate [--profile django|production|nist] [--context-words a,b]
+                                  stdin JSON with password and user: Django's violations
+  password hash [--format argon2|django-argon2|django-pbkdf2_sha256|django-pbkdf2_sha1]
+                [--iterations N] [--memory-kib M --time-cost T --parallelism P]
+                                  stdin JSON with password: prints hash
+  password verify [same flags: the preferred hasher, for must_update]
+                                  stdin JSON with password and hash: prints must_update
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -54,6 +62,7 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         .ok_or_else(|| UsageError::new(format!("missing <op> after `{domain}`")))?;
     match domain.as_str() {
         "keygen" => keygen::run(op, Flags::parse(flags, &[], &[])?),
+        "password" => password::run(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }

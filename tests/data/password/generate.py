@@ -398,6 +398,18 @@ def write_rust_made(cli):
             rows.append({"label": label, "password": pw, "encoded": enc, "preferred": preferred,
                          "django_is_correct": ok, "django_must_update": must, "django_wrong_is_correct": bad,
                          "full_cost": "default" in label})
+    # Native PHC strings are not a Django format; argon2-cffi (the reference C
+    # implementation) reads them.
+    for pw in ["correct horse battery staple", "", "pässwörd ünïcødé 🔑"]:
+        enc = rust_hash(cli, pw, ["--format", "argon2", "--memory-kib", "64", "--time-cost", "1", "--parallelism", "1"])
+        ph = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+        try:
+            bad = ph.verify(enc, pw + "x")
+        except argon2.exceptions.VerificationError:
+            bad = False
+        rows.append({"label": "argon2 (PHC)", "password": pw, "encoded": enc, "preferred": None,
+                     "argon2_cffi_is_correct": ph.verify(enc, pw), "argon2_cffi_needs_rehash": ph.check_needs_rehash(enc),
+                     "argon2_cffi_wrong_is_correct": bad, "full_cost": False})
     with open(OUT / "rust_made.jsonl", "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
