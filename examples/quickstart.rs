@@ -15,6 +15,7 @@ fn main() -> Result<(), portcullis::Error> {
     web_tour()?;
     crypto_tour()?;
     rate_limits()?;
+    passwords_tour()?;
     println!("quickstart: done");
     Ok(())
 }
@@ -189,5 +190,29 @@ fn rate_limits() -> Result<(), portcullis::Error> {
             );
         }
     }
+    Ok(())
+}
+/// Passwords: Django's validators, and a hash both a Rust and a Django service accept.
+fn passwords_tour() -> Result<(), portcullis::Error> {
+    use portcullis::password::hash::{HashFormat, Hasher};
+    use portcullis::password::{Policy, UserAttributes};
+
+    println!("== passwords");
+    let user = UserAttributes::new().with("username", "john_doe");
+    for password in ["doejohn", "correct horse battery staple"] {
+        let codes: Vec<String> = Policy::django()
+            .check(password, Some(&user))
+            .iter()
+            .map(|v| v.code().to_owned())
+            .collect();
+        println!("{password:?}: violations {codes:?}");
+    }
+    let hasher = Hasher::new(HashFormat::DjangoArgon2);
+    let stored = hasher.hash("correct horse battery staple")?;
+    let check = hasher.verify("correct horse battery staple", &stored)?;
+    println!(
+        "Django-format argon2 hash verifies: {}, must update: {}",
+        check.is_correct, check.must_update
+    );
     Ok(())
 }

@@ -25,6 +25,9 @@ pub enum Error {
     /// A rate, a rate-limit setting or stored rate-limit state was refused.
     #[error(transparent)]
     RateLimit(#[from] crate::ratelimit::RateLimitError),
+    /// A password could not be hashed or verified, or a policy setting is wrong.
+    #[error(transparent)]
+    Password(#[from] crate::password::PasswordError),
 }
 
 /// A key or secret could not be loaded or generated.

@@ -32,6 +32,10 @@
 //! [`secret::SecretString`]: wiped on drop, printed as `[REDACTED]`, compared in
 //! constant time, never cloned by accident.
 //!
+//! **Passwords** ([`password`]): Django's validators with identical verdicts,
+//! codes and messages, a NIST SP 800-63B-4 profile, Pwned Passwords range
+//! helpers, and Argon2id/Django hashing that shares a user table with Django.
+//!
 //! ## Threat model
 //!
 //! Everything that arrives from the network (tokens, headers, cookies, encrypted
@@ -76,6 +80,7 @@ pub mod audit;
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod password;
 pub mod ratelimit;
 pub mod secret;
 

@@ -13,6 +13,7 @@
 mod cli;
 mod crypto;
 mod keygen;
+mod password;
 mod ratelimit;
 mod web;
 
@@ -41,6 +42,13 @@ usage: portcullis <domain> <op> [flags]
   ratelimit simulate --rate R --algorithm gcra|token-bucket|fixed-window|sliding-log|sliding-window [--cost N]
                                   stdin: one Unix time per line; prints each decision
                                   (ok false, code rate_limited = refused)
+  password validate [--profile django|production|nist] [--context-words a,b]
+                                  stdin JSON with password and user: Django's violations
+  password hash [--format argon2|django-argon2|django-pbkdf2_sha256|django-pbkdf2_sha1]
+                [--iterations N] [--memory-kib M --time-cost T --parallelism P]
+                                  stdin JSON with password: prints hash
+  password verify [same flags: the preferred hasher, for must_update]
+                                  stdin JSON with password and hash: prints must_update
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -78,6 +86,7 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         "fernet" => crypto::run_fernet(op, flags),
         "sealed" => crypto::run_sealed(op, flags),
         "ratelimit" => ratelimit::run(op, flags),
+        "password" => password::run(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }

@@ -1,0 +1,540 @@
+#!/usr/bin/env python3
+"""Generate the password fixtures from the real Django (and argon2-cffi).
+
+Run from the repository root inside a virtualenv that has Django 6.1, argon2-cffi
+and bcrypt installed (Python 3.12+, Django 6 needs it):
+
+    python tests/data/password/generate.py                 # data + Django fixtures
+    python tests/data/password/generate.py --cli target/release/examples/portcullis
+                                                           # + Rust-made hashes checked by Django
+    python tests/data/password/generate.py --timings       # + Python timings for the bench ratios
+
+What it writes:
+
+* ``src/password/data/common-passwords.txt``: Django's common-password list exactly
+  as ``CommonPasswordValidator`` loads it (each line stripped, as a set), sorted by
+  UTF-8 bytes so the crate can binary-search it; ``DJANGO-LICENSE`` beside it.
+* ``src/password/unicode_tables.rs``: the code-point ranges for which this
+  Python's ``re`` ``\\w``, ``str.isdigit`` and ``str.isspace`` are true, so the Rust
+  validators split, test digits and strip exactly as Django does.
+* ``tests/data/password/lowercase.json``: every code point whose ``str.lower()``
+  differs from itself, with the result (checks Rust's ``to_lowercase`` agrees).
+* ``tests/data/password/validate.jsonl``: ``validate_password`` over a corpus of
+  passwords and users, per validator profile, with every error's code and message.
+* ``tests/data/password/help_texts.json``: each profile's help texts.
+* ``tests/data/password/hashes.jsonl``: Django-made hashes (pbkdf2_sha256,
+  pbkdf2_sha1, argon2) and ``verify_password`` verdicts (is_correct, must_update)
+  for right and wrong passwords under several preferred-hasher configurations.
+* ``tests/data/password/rust_made.jsonl`` (with ``--cli``): hashes produced by the
+  Rust CLI and Django's verdict on each.
+* ``tests/data/password/python_timings.json`` (with ``--timings``).
+"""
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import django
+from django.conf import settings
+
+settings.configure(
+    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes"],
+    USE_I18N=False,
+    PASSWORD_HASHERS=[
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+        "django.contrib.auth.hashers.ScryptPasswordHasher",
+    ],
+)
+django.setup()
+
+import argon2  # noqa: E402
+from django.contrib.auth import hashers, password_validation  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.core.exceptions import ValidationError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[3]
+OUT = ROOT / "tests" / "data" / "password"
+SRC = ROOT / "src" / "password"
+
+PV = password_validation
+
+
+def profiles():
+    """The validator lists the Rust presets must match, by profile name."""
+    return {
+        # startproject's four, in settings.py-tpl order.
+        "django": [
+            PV.UserAttributeSimilarityValidator(),
+            PV.MinimumLengthValidator(),
+            PV.CommonPasswordValidator(),
+            PV.NumericPasswordValidator(),
+        ],
+        # The production preset: the same four with min_length=12.
+        "production": [
+            PV.UserAttributeSimilarityValidator(),
+            PV.MinimumLengthValidator(min_length=12),
+            PV.CommonPasswordValidator(),
+            PV.NumericPasswordValidator(),
+        ],
+        # Custom thresholds: singular message, a lower and the maximum similarity.
+        "custom": [
+            PV.UserAttributeSimilarityValidator(max_similarity=0.5),
+            PV.MinimumLengthValidator(min_length=1),
+        ],
+        "similarity_1_0": [PV.UserAttributeSimilarityValidator(max_similarity=1.0)],
+    }
+
+
+# --------------------------------------------------------------------------------
+# Data shipped in the crate
+
+
+def write_common_list():
+    path = Path(django.__file__).parent / "contrib" / "auth" / "common-passwords.txt.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        entries = {x.strip() for x in f}
+    assert len(entries) == 19640, len(entries)
+    assert "" not in entries
+    # The crate's validator is loaded the same way; this equals its set.
+    assert entries == PV.CommonPasswordValidator().passwords
+    ordered = sorted(entries, key=lambda s: s.encode("utf-8"))
+    assert all("\n" not in e and "\r" not in e for e in ordered)
+    data = SRC / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "common-passwords.txt").write_text("\n".join(ordered) + "\n", encoding="utf-8")
+    write_common_index(ordered)
+    licence = Path(django.__file__).parent.parent / f"django-{django.__version__}.dist-info" / "licenses" / "LICENSE"
+    (data / "DJANGO-LICENSE").write_text(licence.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+# The open-addressing table the crate probes: FNV-1a 64 of the entry's UTF-8,
+# linear probing, each slot `offset << 7 | length` into the text (0 = empty,
+# which no entry can be: the first entry has offset 0 but a non-zero length).
+INDEX_SLOTS = 1 << 15
+
+
+def fnv1a64(data):
+    h = 0xCBF29CE484222325
+    for b in data:
+        h ^= b
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def write_common_index(ordered):
+    slots = [0] * INDEX_SLOTS
+    offset, longest_probe = 0, 0
+    for entry in ordered:
+        raw = entry.encode("utf-8")
+        assert 0 < len(raw) < 128 and offset < (1 << 25)
+        i, probe = fnv1a64(raw) & (INDEX_SLOTS - 1), 1
+        while slots[i]:
+            i, probe = (i + 1) & (INDEX_SLOTS - 1), probe + 1
+        slots[i] = offset << 7 | len(raw)
+        longest_probe = max(longest_probe, probe)
+        offset += len(raw) + 1
+    # The longest run of occupied slots bounds any lookup, hit or miss.
+    longest_run, run = 0, 0
+    for slot in slots + slots:
+        run = run + 1 if slot else 0
+        longest_run = max(longest_run, min(run, INDEX_SLOTS))
+    lines = [
+        "//! Hash index over `data/common-passwords.txt`: FNV-1a 64, linear probing,",
+        "//! each slot `offset << 7 | length` of an entry (0 = empty).",
+        "//!",
+        "//! Generated by `tests/data/password/generate.py`; do not edit.",
+        "",
+        "/// Slots in [`SLOTS`] (a power of two).",
+        f"pub(super) const LEN: usize = {INDEX_SLOTS};",
+        "",
+        "/// The longest run of occupied slots: no lookup probes more than this plus one.",
+        f"pub(super) const LONGEST_RUN: usize = {longest_run};",
+        "",
+        "/// The table.",
+        "#[rustfmt::skip]",
+        f"pub(super) static SLOTS: [u32; LEN] = [",
+    ]
+    for k in range(0, INDEX_SLOTS, 8):
+        lines.append("    " + " ".join(f"{v}," for v in slots[k:k + 8]))
+    lines.append("];")
+    lines.append("")
+    (SRC / "common_index.rs").write_text("\n".join(lines), encoding="utf-8")
+
+
+def ranges(pred):
+    out, start = [], None
+    for cp in range(0x110000):
+        hit = pred(chr(cp))
+        if hit and start is None:
+            start = cp
+        elif not hit and start is not None:
+            out.append((start, cp - 1))
+            start = None
+    if start is not None:
+        out.append((start, 0x10FFFF))
+    return out
+
+
+def write_unicode_tables():
+    word = re.compile(r"\w")
+    tables = {
+        "WORD": ("Code points Python's `re` matches with `\\w` (str patterns).", ranges(lambda c: word.match(c) is not None)),
+        "DIGIT": ("Code points for which `str.isdigit()` is true.", ranges(str.isdigit)),
+        "SPACE": ("Code points for which `str.isspace()` is true (what `str.strip()` removes).", ranges(str.isspace)),
+    }
+    lines = [
+        "//! Unicode classes exactly as Python sees them, so validators split, test digits",
+        "//! and strip as Django does.",
+        "//!",
+        f"//! Generated by `tests/data/password/generate.py` from Python {sys.version_info.major}.{sys.version_info.minor}"
+        f" (Unicode {unicodedata.unidata_version}); do not edit.",
+        "",
+    ]
+    for name, (doc, rs) in tables.items():
+        lines.append(f"/// {doc}")
+        lines.append("#[rustfmt::skip]")
+        lines.append(f"pub(super) static {name}: &[(u32, u32)] = &[")
+        for a, b in rs:
+            lines.append(f"    (0x{a:X}, 0x{b:X}),")
+        lines.append("];")
+        lines.append("")
+    (SRC / "unicode_tables.rs").write_text("\n".join(lines), encoding="utf-8")
+
+    lower = {}
+    for cp in range(0x110000):
+        c = chr(cp)
+        if 0xD800 <= cp <= 0xDFFF or unicodedata.category(c) == "Cn":
+            continue
+        if c.lower() != c:
+            lower[f"{cp:X}"] = c.lower()
+    (OUT / "lowercase.json").write_text(
+        json.dumps({"unicode": unicodedata.unidata_version, "lower": lower}, ensure_ascii=False, indent=0) + "\n",
+        encoding="utf-8",
+    )
+
+
+# --------------------------------------------------------------------------------
+# Validator parity
+
+
+def users():
+    return [
+        None,
+        {"username": "john_doe", "first_name": "John", "last_name": "Doe", "email": "john.doe@example.com"},
+        {"username": "alice", "first_name": "Alice", "last_name": "Liddell", "email": "alice@wonderland.example"},
+        {"username": "Ünïcødé.User", "first_name": "Ærøskøbing", "last_name": "Straße", "email": "ÜNÏ@例え.jp"},
+        {"username": "testclient", "first_name": "", "last_name": "", "email": ""},
+        {"username": "x", "first_name": "Bo", "last_name": "Li", "email": "bo@li.io"},
+        {"username": "a" * 40, "first_name": "Maximilian-Alexander", "last_name": "von Habsburg-Lothringen", "email": "max.alex+tag@very-long-domain-name.example.org"},
+        {"username": "sysadmin", "first_name": "Σίσυφος", "last_name": "ΟΔΥΣΣΕΥΣ", "email": "root@localhost"},
+        {"username": "mañana.42", "first_name": "José", "last_name": "Núñez", "email": "jose..nunez@x.y"},
+    ]
+
+
+def passwords(rng):
+    common = sorted(PV.CommonPasswordValidator().passwords)
+    out = [
+        "", " ", "a", "abc", "1234567", "12345678", "123456789012", "password", "Password",
+        "  PASSWORD  ", "password1", "qwerty", "Qwerty123", "letmein!", "iloveyou",
+        "correct horse battery staple", "Tr0ub4dor&3", "hunter2", "hunter22",
+        "١٢٣٤٥٦٧٨٩٠١٢", "１２３４５６７８", "²³¹⁴⁵⁶⁷⁸", "①②③④⑤⑥⑦⑧", "12345678 ", " 12345678",
+        "一二三四五六七八", "пароль", "ПАРОЛЬ", "йцукен", "\tpassword\n", "\u00a0password\u3000",
+        "\x1cpassword\x1f", "john_doe", "johndoe", "doejohn!", "JohnDoe1990", "john.doe@example.com",
+        "example.com", "alice", "alicealice", "Liddell!", "wonderland", "alice@wonderland",
+        "ünïcødé", "ÜNÏCØDÉ.USER", "ærøskøbing", "straße", "STRASSE", "例え", "testclient",
+        "testclient1", "bo", "boli", "libo", "bo@li.io", "habsburg", "lothringen", "maximilian",
+        "maximilian-alexander", "vonhabsburg", "a" * 8, "a" * 39, "a" * 40, "a" * 41, "a" * 100,
+        "a" * 399, "a" * 400, "a" * 401, "aaaaaaaaaa", "σίσυφος", "ΣΊΣΥΦΟΣ", "οδυσσευς", "οδυσσεύς",
+        "odysseus", "mañana", "mañana42", "josé", "núñez", "jose..nunez", "Ǆemal", "İstanbul",
+        "ﬁnancial", "ＰＡＳＳＷＯＲＤ", "p\u0301assword", "e\u0301e\u0301e\u0301e\u0301",
+        "🔒🔑🔒🔑🔒🔑🔒🔑", "🔒🔑", "x" * 1024, "x" * 1025, "longer passphrase with spaces 2024",
+        "Zm9vYmFyYmF6cXV4", "dragon", "monkey", "football", "baseball", "superman",
+    ]
+    out += rng.sample(common, 60)
+    out += [p.upper() for p in rng.sample(common, 15)]
+    out += [f"  {p}\t" for p in rng.sample(common, 10)]
+    # Random mixes of user attribute pieces (around the similarity threshold).
+    pieces = ["john", "doe", "alice", "liddell", "wonder", "land", "example", "com", "max", "alex",
+              "habsburg", "σίσυφος", "straße", "42", "!", "_", ".", "x", "bo", "li", "root"]
+    for _ in range(120):
+        k = rng.randint(1, 5)
+        word = "".join(rng.choice(pieces) for _ in range(k))
+        if rng.random() < 0.3:
+            word = word.upper()
+        if rng.random() < 0.3:
+            word = "".join(rng.sample(word, len(word)))
+        out.append(word)
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#$%^&*()-_ äöüßé"
+    for _ in range(60):
+        out.append("".join(rng.choice(alphabet) for _ in range(rng.randint(4, 24))))
+    seen, unique = set(), []
+    for p in out:
+        if p not in seen:
+            seen.add(p)
+            unique.append(p)
+    return unique
+
+
+def make_user(attrs):
+    if attrs is None:
+        return None
+    return User(**attrs)
+
+
+def run_validation(password, user, validators):
+    try:
+        PV.validate_password(password, user, password_validators=validators)
+        return []
+    except ValidationError as err:
+        return [{"code": e.code, "message": e.messages[0]} for e in err.error_list]
+
+
+def write_validation_fixtures(rng):
+    corpus = passwords(rng)
+    people = users()
+    rows = []
+    for name, validators in profiles().items():
+        for attrs in people:
+            user = make_user(attrs)
+            for password in corpus:
+                rows.append({
+                    "profile": name,
+                    "password": password,
+                    "user": attrs,
+                    "violations": run_validation(password, user, validators),
+                })
+    with open(OUT / "validate.jsonl", "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    helps = {name: PV.password_validators_help_texts(v) for name, v in profiles().items()}
+    (OUT / "help_texts.json").write_text(json.dumps(helps, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    try:
+        PV.UserAttributeSimilarityValidator(max_similarity=0.09)
+    except ValueError as err:
+        low = str(err)
+    (OUT / "config_errors.json").write_text(json.dumps({"max_similarity_0_09": low}) + "\n", encoding="utf-8")
+    return corpus, people
+
+
+# --------------------------------------------------------------------------------
+# Hashers
+
+
+class LowPBKDF2(hashers.PBKDF2PasswordHasher):
+    iterations = 1000
+
+
+class LowPBKDF2SHA1(hashers.PBKDF2SHA1PasswordHasher):
+    iterations = 1000
+
+
+class LowArgon2(hashers.Argon2PasswordHasher):
+    time_cost = 1
+    memory_cost = 64
+    parallelism = 1
+
+
+class OtherArgon2(hashers.Argon2PasswordHasher):
+    time_cost = 2
+    memory_cost = 128
+    parallelism = 2
+
+
+PREFERRED = {
+    "pbkdf2_sha256@1000": LowPBKDF2(),
+    "pbkdf2_sha256@default": hashers.PBKDF2PasswordHasher(),
+    "pbkdf2_sha1@1000": LowPBKDF2SHA1(),
+    "argon2@t1m64p1": LowArgon2(),
+    "argon2@default": hashers.Argon2PasswordHasher(),
+}
+
+
+def preferred_config(name):
+    h = PREFERRED[name]
+    if isinstance(h, hashers.Argon2PasswordHasher):
+        return {"algorithm": "argon2", "time_cost": h.time_cost, "memory_cost": h.memory_cost, "parallelism": h.parallelism}
+    return {"algorithm": h.algorithm, "iterations": h.iterations}
+
+
+def argon2i_low(password, salt):
+    data = argon2.low_level.hash_secret(
+        password.encode(), salt.encode(), time_cost=1, memory_cost=64, parallelism=1,
+        hash_len=32, type=argon2.low_level.Type.I,
+    )
+    return "argon2" + data.decode("ascii")
+
+
+def write_hash_fixtures():
+    pw_list = ["correct horse battery staple", "", "pässwörd ünïcødé 🔑", "p" * 200, "$dollar$signs$"]
+    encoded = []
+    for pw in pw_list:
+        encoded.append(("pbkdf2_sha256 low", pw, LowPBKDF2().encode(pw, hashers.PBKDF2PasswordHasher().salt())))
+        encoded.append(("pbkdf2_sha1 low", pw, LowPBKDF2SHA1().encode(pw, LowPBKDF2SHA1().salt())))
+        encoded.append(("argon2 low", pw, LowArgon2().encode(pw, LowArgon2().salt())))
+    pw = pw_list[0]
+    encoded += [
+        ("pbkdf2_sha256 1001 iterations", pw, LowPBKDF2().encode(pw, "abcdefghijklmnopqrstuv", 1001)),
+        ("pbkdf2_sha256 short salt", pw, LowPBKDF2().encode(pw, "seasalt12345")),
+        ("pbkdf2_sha256 unicode salt", pw, LowPBKDF2().encode(pw, "sälzchen-ünïcødé-22chr")),
+        ("pbkdf2_sha1 short salt", pw, LowPBKDF2SHA1().encode(pw, "seasalt")),
+        ("argon2 other params", pw, OtherArgon2().encode(pw, OtherArgon2().salt())),
+        ("argon2 short salt", pw, LowArgon2().encode(pw, "saltsalt")),
+        ("argon2i legacy", pw, argon2i_low(pw, "abcdefghijklmnopqrstuv")),
+        ("pbkdf2_sha256 Django default", pw, hashers.make_password(pw, hasher="pbkdf2_sha256")),
+        ("argon2 Django default", pw, hashers.make_password(pw, hasher="argon2")),
+    ]
+    rows = []
+    for label, pw, enc in encoded:
+        full = "default" in label
+        verdicts = []
+        for name in PREFERRED:
+            # Only the cheap preferred configurations for wrong passwords: a wrong
+            # password under a stronger preferred PBKDF2 runs the missing iterations.
+            for attempt, candidate in (("right", pw), ("wrong", pw + "x")):
+                if attempt == "wrong" and name == "pbkdf2_sha256@default" and enc.startswith("pbkdf2_sha256$1000"):
+                    continue
+                # Full-cost hashes: only under their own algorithm's default.
+                if full and not (name.endswith("@default") and enc.startswith(name.split("@")[0] + "$")):
+                    continue
+                ok, must = hashers.verify_password(candidate, enc, preferred=PREFERRED[name])
+                verdicts.append({"preferred": name, "attempt": attempt, "is_correct": ok, "must_update": must})
+        rows.append({"label": label, "password": pw, "encoded": enc, "full_cost": full, "verdicts": verdicts})
+    # Unusable and unknown hashes: Django answers (False, False).
+    for label, enc in (("unusable", hashers.make_password(None)), ("unknown algorithm", "md6$salt$abcdef"),
+                       ("empty", ""), ("no dollar", "garbage")):
+        ok, must = hashers.verify_password("anything", enc, preferred=PREFERRED["pbkdf2_sha256@1000"])
+        rows.append({"label": label, "password": "anything", "encoded": enc, "full_cost": False,
+                     "verdicts": [{"preferred": "pbkdf2_sha256@1000", "attempt": "right", "is_correct": ok, "must_update": must}]})
+    with open(OUT / "hashes.jsonl", "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (OUT / "preferred.json").write_text(
+        json.dumps({name: preferred_config(name) for name in PREFERRED}, indent=1) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------
+# Rust-made hashes, checked by Django
+
+
+def rust_hash(cli, password, args):
+    proc = subprocess.run([cli, "password", "hash", *args], input=json.dumps({"password": password}) + "\n",
+                          capture_output=True, text=True, check=True)
+    line = json.loads(proc.stdout.splitlines()[0])
+    assert line["ok"], line
+    return line["hash"]
+
+
+def write_rust_made(cli):
+    formats = [
+        ("django-pbkdf2_sha256", ["--format", "django-pbkdf2_sha256", "--iterations", "1000"], "pbkdf2_sha256@1000"),
+        ("django-pbkdf2_sha1", ["--format", "django-pbkdf2_sha1", "--iterations", "1000"], "pbkdf2_sha1@1000"),
+        ("django-argon2", ["--format", "django-argon2", "--memory-kib", "64", "--time-cost", "1", "--parallelism", "1"], "argon2@t1m64p1"),
+        ("django-argon2 default", ["--format", "django-argon2"], "argon2@default"),
+        ("django-pbkdf2_sha256 default", ["--format", "django-pbkdf2_sha256"], "pbkdf2_sha256@default"),
+    ]
+    rows = []
+    for label, args, preferred in formats:
+        pws = ["correct horse battery staple", "", "pässwörd ünïcødé 🔑"] if "default" not in label else ["correct horse battery staple"]
+        for pw in pws:
+            enc = rust_hash(cli, pw, args)
+            ok, must = hashers.verify_password(pw, enc, preferred=PREFERRED[preferred])
+            bad, _ = hashers.verify_password(pw + "x", enc, preferred=PREFERRED[preferred])
+            rows.append({"label": label, "password": pw, "encoded": enc, "preferred": preferred,
+                         "django_is_correct": ok, "django_must_update": must, "django_wrong_is_correct": bad,
+                         "full_cost": "default" in label})
+    # Native PHC strings are not a Django format; argon2-cffi (the reference C
+    # implementation) reads them.
+    for pw in ["correct horse battery staple", "", "pässwörd ünïcødé 🔑"]:
+        enc = rust_hash(cli, pw, ["--format", "argon2", "--memory-kib", "64", "--time-cost", "1", "--parallelism", "1"])
+        ph = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+        try:
+            bad = ph.verify(enc, pw + "x")
+        except argon2.exceptions.VerificationError:
+            bad = False
+        rows.append({"label": "argon2 (PHC)", "password": pw, "encoded": enc, "preferred": None,
+                     "argon2_cffi_is_correct": ph.verify(enc, pw), "argon2_cffi_needs_rehash": ph.check_needs_rehash(enc),
+                     "argon2_cffi_wrong_is_correct": bad, "full_cost": False})
+    with open(OUT / "rust_made.jsonl", "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+# --------------------------------------------------------------------------------
+# Timings for the bench ratios (not fixtures: machine-dependent)
+
+
+def best_of(fn, repeat, number):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
+
+
+def write_timings(corpus, people):
+    validators = profiles()["production"]
+    user = make_user(people[1])
+    bench_corpus = corpus[:200]
+
+    def run_corpus():
+        for p in bench_corpus:
+            try:
+                PV.validate_password(p, user, password_validators=validators)
+            except ValidationError:
+                pass
+
+    common = validators[2]
+    ph = argon2.PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+    pbkdf2 = hashers.PBKDF2PasswordHasher()
+    timings = {
+        "python": sys.version.split()[0],
+        "django": django.__version__,
+        "argon2_cffi": __import__("importlib.metadata").metadata.version("argon2-cffi"),
+        "loadavg_at_start": os.getloadavg(),
+        "production_policy_corpus_200_s": best_of(run_corpus, 5, 3),
+        "common_lookup_s": best_of(lambda: "p@ssw0rd" in common.passwords, 5, 100000),
+        "argon2id_m19456_t2_p1_s": best_of(lambda: ph.hash("correct horse battery staple"), 5, 5),
+        "pbkdf2_sha256_1500000_s": best_of(lambda: pbkdf2.encode("correct horse battery staple", "abcdefghijklmnopqrstuv"), 3, 1),
+        "loadavg_at_end": os.getloadavg(),
+    }
+    (OUT / "python_timings.json").write_text(json.dumps(timings, indent=1) + "\n", encoding="utf-8")
+    with open(OUT / "bench_corpus.txt", "w", encoding="utf-8") as f:
+        json.dump({"user": people[1], "passwords": bench_corpus}, f, ensure_ascii=False)
+        f.write("\n")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cli", help="path to the built portcullis CLI (release build advised)")
+    parser.add_argument("--timings", action="store_true")
+    parser.add_argument("--only", choices=["cli", "timings"], help="skip the deterministic fixtures")
+    args = parser.parse_args()
+    rng = random.Random(20211215)
+    if args.only is None:
+        write_common_list()
+        write_unicode_tables()
+        corpus, people = write_validation_fixtures(rng)
+        write_hash_fixtures()
+    else:
+        corpus, people = passwords(rng), users()
+    if args.cli:
+        write_rust_made(args.cli)
+    if args.timings:
+        write_timings(corpus, people)
+
+
+if __name__ == "__main__":
+    main()
