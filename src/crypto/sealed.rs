@@ -131,7 +131,7 @@ impl SealedKey {
     /// [`SealedKey::to_text`] and `portcullis keygen sealed` print).
     ///
     /// # Errors
-    /// [`CryptoError::MalformedSealedKey`], [`CryptoError::InvalidKeyId`], or a
+    /// [`CryptoError::MalformedSealedKey`] (also for a bad key id), or a
     /// [`KeyError`] for the key part; the key never appears in a message.
     pub fn from_text(text: &str) -> Result<Self, CryptoError> {
         Self::parse(text, &KeyOrigin::Inline)
@@ -144,7 +144,11 @@ impl SealedKey {
                 .ok_or_else(|| CryptoError::MalformedSealedKey {
                     origin: origin.clone(),
                 })?;
-        check_kid(kid)?;
+        // A bad id in key text is reported without echoing it: a key pasted the
+        // wrong way round would otherwise be printed.
+        check_kid(kid).map_err(|_| CryptoError::MalformedSealedKey {
+            origin: origin.clone(),
+        })?;
         let key = SecretBytes::from_encoded(key, Encoding::Base64Url, KeyLength::Exactly(32))
             .map_err(|e| relabel(e, origin))?;
         Self::new(kid, &key)
@@ -512,8 +516,12 @@ mod tests {
             SealedKey::from_text("no-colon"),
             Err(CryptoError::MalformedSealedKey { .. })
         ));
+        let reversed = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA:k1";
+        let err = SealedKey::from_text(reversed).unwrap_err();
+        assert!(matches!(err, CryptoError::MalformedSealedKey { .. }));
+        assert!(!err.to_string().contains("AAAAAAAA"), "{err}");
         assert!(matches!(
-            SealedKey::from_text("bad id:AAAA"),
+            SealedKey::new("bad id", &SecretBytes::from_slice(&[0; 32])),
             Err(CryptoError::InvalidKeyId { .. })
         ));
         assert_eq!(
