@@ -6,6 +6,8 @@
 //! s1.<key id>.<base64url, unpadded: nonce (24 bytes) ‖ ciphertext ‖ tag (16 bytes)>
 //! ```
 //!
+//! - The payload is canonical unpadded base64url; padding, whitespace, the `+/`
+//!   alphabet and non-canonical trailing bits are refused.
 //! - `s1` is the format version; a future format gets a new prefix, and this one
 //!   stays readable.
 //! - The **key id** (1 to 32 characters of `A-Z a-z 0-9 - _`) names the key, so a
