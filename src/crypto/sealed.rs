@@ -20,6 +20,11 @@
 //!   or column, or relabelled with another key id, fails to open. Fernet cannot
 //!   do this: a Fernet token decrypts wherever it is pasted.
 //!
+//! The associated data is `"portcullis sealed v1\0"`, one byte of key-id length,
+//! the key id, then each context part as an 8-byte big-endian length and its
+//! bytes. Any XChaCha20-Poly1305 library can produce and open these values
+//! (`tests/crypto_sealed_interop.rs` checks this against libsodium).
+//!
 //! Overhead: 45 bytes + the key id + a third for base64 (a 100-byte field
 //! becomes about 195 characters). Opening refuses text over the size limit
 //! ([`DEFAULT_MAX_SEALED_LEN`], configurable) before decoding it.
