@@ -25,8 +25,8 @@
 //! bytes. Any XChaCha20-Poly1305 library can produce and open these values
 //! (`tests/crypto_sealed_interop.rs` checks this against libsodium).
 //!
-//! Overhead: 45 bytes + the key id + a third for base64 (a 100-byte field
-//! becomes about 195 characters). Opening refuses text over the size limit
+//! Length: `4 + len(kid) + ⌈4·(n + 40)/3⌉` characters for `n` plaintext bytes (a
+//! 100-byte field under a 2-character id takes 193). Opening refuses text over the size limit
 //! ([`DEFAULT_MAX_SEALED_LEN`], configurable) before decoding it.
 //!
 //! ```
@@ -413,6 +413,7 @@ mod tests {
             assert!(sealed.starts_with("s1.k1."));
             let payload = sealed.rsplit('.').next().unwrap();
             assert_eq!(URL_SAFE_NO_PAD.decode(payload).unwrap().len(), len + 40);
+            assert_eq!(sealed.len(), 4 + 2 + (4 * (len + 40)).div_ceil(3));
             assert_eq!(keys.open(&sealed, &ctx).unwrap().expose_secret(), plain);
         }
     }
