@@ -46,8 +46,10 @@ pub enum CryptoError {
         /// The repeated id.
         kid: String,
     },
-    /// A sealed-key text is not `<key id>:<base64url key>`.
-    #[error("{origin} is not of the form <key id>:<base64url of 32 bytes>")]
+    /// A sealed-key text is not `<key id>:<base64url key>` with a valid id.
+    #[error(
+        "{origin} is not of the form <key id>:<base64url of 32 bytes>, with a key id of 1 to 32 characters of A-Z a-z 0-9 - _"
+    )]
     MalformedSealedKey {
         /// Where the text came from ("the key" or an environment variable).
         origin: crate::secret::KeyOrigin,

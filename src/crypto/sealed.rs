@@ -6,6 +6,8 @@
 //! s1.<key id>.<base64url, unpadded: nonce (24 bytes) ‖ ciphertext ‖ tag (16 bytes)>
 //! ```
 //!
+//! - The payload is canonical unpadded base64url; padding, whitespace, the `+/`
+//!   alphabet and non-canonical trailing bits are refused.
 //! - `s1` is the format version; a future format gets a new prefix, and this one
 //!   stays readable.
 //! - The **key id** (1 to 32 characters of `A-Z a-z 0-9 - _`) names the key, so a
@@ -18,8 +20,13 @@
 //!   or column, or relabelled with another key id, fails to open. Fernet cannot
 //!   do this: a Fernet token decrypts wherever it is pasted.
 //!
-//! Overhead: 45 bytes + the key id + a third for base64 (a 100-byte field
-//! becomes about 195 characters). Opening refuses text over the size limit
+//! The associated data is `"portcullis sealed v1\0"`, one byte of key-id length,
+//! the key id, then each context part as an 8-byte big-endian length and its
+//! bytes. Any XChaCha20-Poly1305 library can produce and open these values
+//! (`tests/crypto_sealed_interop.rs` checks this against libsodium).
+//!
+//! Length: `4 + len(kid) + ⌈4·(n + 40)/3⌉` characters for `n` plaintext bytes (a
+//! 100-byte field under a 2-character id takes 193). Opening refuses text over the size limit
 //! ([`DEFAULT_MAX_SEALED_LEN`], configurable) before decoding it.
 //!
 //! ```
@@ -131,7 +138,7 @@ impl SealedKey {
     /// [`SealedKey::to_text`] and `portcullis keygen sealed` print).
     ///
     /// # Errors
-    /// [`CryptoError::MalformedSealedKey`], [`CryptoError::InvalidKeyId`], or a
+    /// [`CryptoError::MalformedSealedKey`] (also for a bad key id), or a
     /// [`KeyError`] for the key part; the key never appears in a message.
     pub fn from_text(text: &str) -> Result<Self, CryptoError> {
         Self::parse(text, &KeyOrigin::Inline)
@@ -144,7 +151,11 @@ impl SealedKey {
                 .ok_or_else(|| CryptoError::MalformedSealedKey {
                     origin: origin.clone(),
                 })?;
-        check_kid(kid)?;
+        // A bad id in key text is reported without echoing it: a key pasted the
+        // wrong way round would otherwise be printed.
+        check_kid(kid).map_err(|_| CryptoError::MalformedSealedKey {
+            origin: origin.clone(),
+        })?;
         let key = SecretBytes::from_encoded(key, Encoding::Base64Url, KeyLength::Exactly(32))
             .map_err(|e| relabel(e, origin))?;
         Self::new(kid, &key)
@@ -402,6 +413,7 @@ mod tests {
             assert!(sealed.starts_with("s1.k1."));
             let payload = sealed.rsplit('.').next().unwrap();
             assert_eq!(URL_SAFE_NO_PAD.decode(payload).unwrap().len(), len + 40);
+            assert_eq!(sealed.len(), 4 + 2 + (4 * (len + 40)).div_ceil(3));
             assert_eq!(keys.open(&sealed, &ctx).unwrap().expose_secret(), plain);
         }
     }
@@ -512,8 +524,12 @@ mod tests {
             SealedKey::from_text("no-colon"),
             Err(CryptoError::MalformedSealedKey { .. })
         ));
+        let reversed = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA:k1";
+        let err = SealedKey::from_text(reversed).unwrap_err();
+        assert!(matches!(err, CryptoError::MalformedSealedKey { .. }));
+        assert!(!err.to_string().contains("AAAAAAAA"), "{err}");
         assert!(matches!(
-            SealedKey::from_text("bad id:AAAA"),
+            SealedKey::new("bad id", &SecretBytes::from_slice(&[0; 32])),
             Err(CryptoError::InvalidKeyId { .. })
         ));
         assert_eq!(

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Fernet interop fixtures, both directions, made with Python's `cryptography`.
+"""Interop fixtures, both directions: Fernet with Python's `cryptography`, and
+the sealed format rebuilt independently on libsodium (PyNaCl).
 
-    python3 -m venv VENV && VENV/bin/pip install cryptography
+    python3 -m venv VENV && VENV/bin/pip install cryptography pynacl
     cargo build --example portcullis
     VENV/bin/python tests/data/crypto/generate.py target/debug/examples/portcullis
 
@@ -11,6 +12,12 @@ verdicts, rotated tokens, accepted text forms) and `python_1mib.token`.
 Rust -> Python: runs the portcullis CLI (`fernet encrypt`, `fernet rotate`) to
 make tokens, decrypts each one here, and records Python's verdicts in
 `rust_fernet.json`; tests/crypto_fernet.rs checks that every verdict is a pass.
+
+Sealed, both directions, in `sealed_libsodium.json`: values built here from the
+documented format (`s1.<kid>.<base64url(nonce || ciphertext || tag)>`, associated
+data = label, kid, length-prefixed context parts) with libsodium's
+XChaCha20-Poly1305, which Rust must open; and values sealed by the CLI, which
+libsodium opens here (verdicts recorded).
 
 `fernet-spec/*.json` are the official spec vectors, copied unchanged from the
 `cryptography_vectors` 50.0.2 wheel (cryptography_vectors/fernet/); see
@@ -25,7 +32,10 @@ import subprocess
 import sys
 
 import cryptography
+import nacl
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from nacl import bindings as sodium
+from nacl.exceptions import CryptoError as SodiumError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MIB = 1 << 20
@@ -252,11 +262,107 @@ def rust_to_python(binary):
         sys.exit(f"Python rejected tokens made by portcullis: {failed} {rotation}")
 
 
+SEALED_KEY = hashlib.sha256(b"portcullis fixture sealed key").digest()
+SEALED_KID = "py1"
+
+
+def sealed_aad(kid, parts):
+    aad = b"portcullis sealed v1\0" + bytes([len(kid)]) + kid.encode()
+    for part in parts:
+        aad += len(part).to_bytes(8, "big") + part
+    return aad
+
+
+def b64url_nopad(data):
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def sodium_seal(plaintext, parts, nonce):
+    ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        plaintext, sealed_aad(SEALED_KID, parts), nonce, SEALED_KEY
+    )
+    return f"s1.{SEALED_KID}.{b64url_nopad(nonce + ct)}"
+
+
+def sodium_open(sealed, parts):
+    version, kid, payload = sealed.split(".")
+    assert version == "s1"
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        raw[24:], sealed_aad(kid, parts), raw[:24], SEALED_KEY
+    )
+
+
+def sealed_both_ways(binary):
+    key_text = f"{SEALED_KID}:{base64.urlsafe_b64encode(SEALED_KEY).decode()}"
+    cases = [
+        ("empty, no context", b"", []),
+        ("row", b"ya29.access-token", [b"accounts", b"access_token", b"42"]),
+        ("unicode", "héllo ✓ 🔐".encode(), [b"t", b"c", "clé:1".encode()]),
+        ("binary, one part", bytes(range(256)), [b"tenant-7"]),
+    ]
+    from_sodium = []
+    for i, (name, plaintext, parts) in enumerate(cases):
+        sealed = sodium_seal(plaintext, parts, hashlib.sha256(bytes([i])).digest()[:24])
+        assert sodium_open(sealed, parts) == plaintext
+        from_sodium.append(
+            {
+                "name": name,
+                "context_b64": [b64(p) for p in parts],
+                "plaintext_b64": b64(plaintext),
+                "sealed": sealed,
+            }
+        )
+
+    # Sealed by the CLI (context table:column:row_id), opened by libsodium.
+    env = {"PORTCULLIS_FIXTURE_SEALED": key_text}
+    plaintexts = [b"", b"ya29.access-token", bytes(range(256))]
+    made = cli(
+        binary,
+        ["sealed", "encrypt", "--key-env", "PORTCULLIS_FIXTURE_SEALED", "--context", "accounts:access_token:42"],
+        [b64(p) for p in plaintexts],
+        env,
+    )
+    parts = [b"accounts", b"access_token", b"42"]
+    from_rust = []
+    for plaintext, line in zip(plaintexts, made):
+        sealed = line["sealed"]
+        try:
+            ok = sodium_open(sealed, parts) == plaintext
+        except SodiumError:
+            ok = False
+        try:
+            sodium_open(sealed, [b"accounts", b"access_token", b"43"])
+            other_row_rejected = False
+        except SodiumError:
+            other_row_rejected = True
+        from_rust.append(
+            {
+                "sealed": sealed,
+                "plaintext_b64": b64(plaintext),
+                "libsodium_opens": ok,
+                "libsodium_rejects_other_row": other_row_rejected,
+            }
+        )
+    doc = {
+        "generator": f"PyNaCl {nacl.__version__} (libsodium crypto_aead_xchacha20poly1305_ietf)",
+        "key": key_text,
+        "from_libsodium": from_sodium,
+        "from_portcullis": from_rust,
+    }
+    with open(os.path.join(HERE, "sealed_libsodium.json"), "w") as fh:
+        json.dump(doc, fh, indent=1, ensure_ascii=False)
+        fh.write("\n")
+    if not all(r["libsodium_opens"] and r["libsodium_rejects_other_row"] for r in from_rust):
+        sys.exit(f"libsodium disagrees with portcullis sealed values: {from_rust}")
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     python_to_rust()
     rust_to_python(sys.argv[1])
+    sealed_both_ways(sys.argv[1])
     print("fixtures written")
 
 
