@@ -25,7 +25,9 @@
 //! ```
 
 use ring::rand::{SecureRandom, SystemRandom};
-use subtle::ConstantTimeEq;
+use subtle::{
+    Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess,
+};
 use zeroize::Zeroizing;
 
 use super::WebError;
@@ -36,8 +38,8 @@ use crate::secret::SecretString;
 pub const SECRET_LEN: usize = 32;
 /// Length of a masked token (Django's `CSRF_TOKEN_LENGTH`).
 pub const TOKEN_LEN: usize = 64;
-/// Django's `CSRF_ALLOWED_CHARS`: `string.ascii_letters + string.digits`.
-const ALPHABET: &[u8; 62] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+/// Django's `CSRF_ALLOWED_CHARS` (`string.ascii_letters + string.digits`) has 62
+/// characters: `a-z`, `A-Z`, `0-9` in that order.
 const ALPHABET_LEN: u8 = 62;
 
 const REASON_INCORRECT_LENGTH: &str = "has incorrect length";
@@ -168,18 +170,32 @@ fn unmask(token: &str) -> Result<SecretString, WebError> {
     Ok(SecretString::new(secret))
 }
 
-/// The position of an alphabet character (callers have checked the format).
+/// The position of an alphabet character (callers have checked the format),
+/// computed without branches or table lookups on the character, which may be
+/// the secret.
 fn index(b: u8) -> u8 {
-    match b {
-        b'a'..=b'z' => b - b'a',
-        b'A'..=b'Z' => b - b'A' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        _ => 0,
-    }
+    let lower = in_range(b, b'a', b'z');
+    let upper = in_range(b, b'A', b'Z');
+    let digit = in_range(b, b'0', b'9');
+    u8::conditional_select(&0, &b.wrapping_sub(b'a'), lower)
+        | u8::conditional_select(&0, &b.wrapping_sub(b'A').wrapping_add(26), upper)
+        | u8::conditional_select(&0, &b.wrapping_sub(b'0').wrapping_add(52), digit)
 }
 
+/// The alphabet character at position `i` (< 62), without branches or table lookups.
 fn symbol(i: u8) -> char {
-    ALPHABET.get(usize::from(i)).map_or('a', |&b| char::from(b))
+    let lower = i.ct_lt(&26);
+    let upper = !lower & i.ct_lt(&52);
+    let digit = !i.ct_lt(&52);
+    let b = u8::conditional_select(&0, &b'a'.wrapping_add(i), lower)
+        | u8::conditional_select(&0, &b'A'.wrapping_add(i).wrapping_sub(26), upper)
+        | u8::conditional_select(&0, &b'0'.wrapping_add(i).wrapping_sub(52), digit);
+    char::from(b)
+}
+
+/// Whether `lo <= b <= hi`, as a constant-time choice.
+fn in_range(b: u8, lo: u8, hi: u8) -> Choice {
+    !b.ct_lt(&lo) & !b.ct_gt(&hi)
 }
 
 /// 32 uniformly random alphabet characters (rejection sampling: no modulo bias).
@@ -514,6 +530,15 @@ mod tests {
             let secret = CsrfSecret::parse(row["secret"].as_str().unwrap()).unwrap();
             let token = row["token"].as_str().unwrap();
             assert_eq!(secret.mask_with(&token.as_bytes()[..32]), token);
+        }
+    }
+
+    #[test]
+    fn index_and_symbol_follow_djangos_alphabet() {
+        let alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        for (i, &c) in alphabet.iter().enumerate() {
+            assert_eq!(usize::from(index(c)), i);
+            assert_eq!(symbol(u8::try_from(i).unwrap()), char::from(c));
         }
     }
 
