@@ -73,6 +73,6 @@ pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod secret;
+pub mod web;
 
 pub use error::Error;
-pub mod web;

@@ -13,6 +13,11 @@
 //! reason text. Rotate the secret at login (Django's `rotate_token`) by
 //! generating a new one and setting the cookie again.
 //!
+//! One deliberate difference: a `Referer` containing whitespace, control or
+//! non-ASCII bytes is refused as malformed, where Django's `urlsplit` might let
+//! it through to the host comparison. Browsers percent-encode such URLs, so
+//! only hand-made requests see it.
+//!
 //! ```
 //! use portcullis::web::csrf::CsrfSecret;
 //!
