@@ -30,9 +30,7 @@
 //! ```
 
 use ring::rand::{SecureRandom, SystemRandom};
-use subtle::{
-    Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess,
-};
+use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::WebError;
@@ -176,31 +174,36 @@ fn unmask(token: &str) -> Result<SecretString, WebError> {
 }
 
 /// The position of an alphabet character (callers have checked the format),
-/// computed without branches or table lookups on the character, which may be
-/// the secret.
+/// computed with masks rather than branches or table lookups on the character,
+/// which may be the secret.
 fn index(b: u8) -> u8 {
-    let lower = in_range(b, b'a', b'z');
-    let upper = in_range(b, b'A', b'Z');
-    let digit = in_range(b, b'0', b'9');
-    u8::conditional_select(&0, &b.wrapping_sub(b'a'), lower)
-        | u8::conditional_select(&0, &b.wrapping_sub(b'A').wrapping_add(26), upper)
-        | u8::conditional_select(&0, &b.wrapping_sub(b'0').wrapping_add(52), digit)
+    let x = i32::from(b);
+    let lower = range_mask(x, 0x61, 0x7a); // a-z
+    let upper = range_mask(x, 0x41, 0x5a); // A-Z
+    let digit = range_mask(x, 0x30, 0x39); // 0-9
+    low_byte((lower & (x - 0x61)) | (upper & (x - 0x41 + 26)) | (digit & (x - 0x30 + 52)))
 }
 
-/// The alphabet character at position `i` (< 62), without branches or table lookups.
+/// The alphabet character at position `i` (< 62), with masks rather than
+/// branches or table lookups.
 fn symbol(i: u8) -> char {
-    let lower = i.ct_lt(&26);
-    let upper = !lower & i.ct_lt(&52);
-    let digit = !i.ct_lt(&52);
-    let b = u8::conditional_select(&0, &b'a'.wrapping_add(i), lower)
-        | u8::conditional_select(&0, &b'A'.wrapping_add(i).wrapping_sub(26), upper)
-        | u8::conditional_select(&0, &b'0'.wrapping_add(i).wrapping_sub(52), digit);
-    char::from(b)
+    let x = i32::from(i);
+    let lower = range_mask(x, 0, 25);
+    let upper = range_mask(x, 26, 51);
+    let digit = range_mask(x, 52, 61);
+    char::from(low_byte(
+        (lower & (x + 0x61)) | (upper & (x - 26 + 0x41)) | (digit & (x - 52 + 0x30)),
+    ))
 }
 
-/// Whether `lo <= b <= hi`, as a constant-time choice.
-fn in_range(b: u8, lo: u8, hi: u8) -> Choice {
-    !b.ct_lt(&lo) & !b.ct_gt(&hi)
+/// All ones when `lo <= x <= hi`, else zero: the sign bit of `(x - lo) | (hi - x)`
+/// is set exactly when `x` is outside the range.
+fn range_mask(x: i32, lo: i32, hi: i32) -> i32 {
+    !(((x - lo) | (hi - x)) >> 31)
+}
+
+fn low_byte(x: i32) -> u8 {
+    u8::try_from(x & 0xff).unwrap_or(0)
 }
 
 /// 32 uniformly random alphabet characters (rejection sampling: no modulo bias).
