@@ -83,6 +83,6 @@ pub mod error;
 pub mod password;
 pub mod ratelimit;
 pub mod secret;
+pub mod web;
 
 pub use error::Error;
-pub mod web;

@@ -8,7 +8,8 @@
 //! browsers honour. The `null` origin (sandboxed frames, `file:` pages) is
 //! refused unless the policy explicitly allows it. Every outcome, refusals and
 //! requests without `Origin` included, carries the right `Vary` header so a
-//! shared cache never serves one origin's answer to another.
+//! shared cache never serves one origin's answer to another. Merge that `Vary`
+//! with any the handler sets (`Vary: Cookie, Origin`) rather than replacing it.
 //!
 //! ```
 //! use portcullis::web::cors::{CorsDecision, CorsPolicy, CorsRequest};

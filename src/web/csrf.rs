@@ -13,6 +13,11 @@
 //! reason text. Rotate the secret at login (Django's `rotate_token`) by
 //! generating a new one and setting the cookie again.
 //!
+//! One deliberate difference: a `Referer` containing whitespace, control or
+//! non-ASCII bytes is refused as malformed, where Django's `urlsplit` might let
+//! it through to the host comparison. Browsers percent-encode such URLs, so
+//! only hand-made requests see it.
+//!
 //! ```
 //! use portcullis::web::csrf::CsrfSecret;
 //!
@@ -36,8 +41,8 @@ use crate::secret::SecretString;
 pub const SECRET_LEN: usize = 32;
 /// Length of a masked token (Django's `CSRF_TOKEN_LENGTH`).
 pub const TOKEN_LEN: usize = 64;
-/// Django's `CSRF_ALLOWED_CHARS`: `string.ascii_letters + string.digits`.
-const ALPHABET: &[u8; 62] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+/// Django's `CSRF_ALLOWED_CHARS` (`string.ascii_letters + string.digits`) has 62
+/// characters: `a-z`, `A-Z`, `0-9` in that order.
 const ALPHABET_LEN: u8 = 62;
 
 const REASON_INCORRECT_LENGTH: &str = "has incorrect length";
@@ -168,18 +173,37 @@ fn unmask(token: &str) -> Result<SecretString, WebError> {
     Ok(SecretString::new(secret))
 }
 
-/// The position of an alphabet character (callers have checked the format).
+/// The position of an alphabet character (callers have checked the format),
+/// computed with masks rather than branches or table lookups on the character,
+/// which may be the secret.
 fn index(b: u8) -> u8 {
-    match b {
-        b'a'..=b'z' => b - b'a',
-        b'A'..=b'Z' => b - b'A' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        _ => 0,
-    }
+    let x = i32::from(b);
+    let lower = range_mask(x, 0x61, 0x7a); // a-z
+    let upper = range_mask(x, 0x41, 0x5a); // A-Z
+    let digit = range_mask(x, 0x30, 0x39); // 0-9
+    low_byte((lower & (x - 0x61)) | (upper & (x - 0x41 + 26)) | (digit & (x - 0x30 + 52)))
 }
 
+/// The alphabet character at position `i` (< 62), with masks rather than
+/// branches or table lookups.
 fn symbol(i: u8) -> char {
-    ALPHABET.get(usize::from(i)).map_or('a', |&b| char::from(b))
+    let x = i32::from(i);
+    let lower = range_mask(x, 0, 25);
+    let upper = range_mask(x, 26, 51);
+    let digit = range_mask(x, 52, 61);
+    char::from(low_byte(
+        (lower & (x + 0x61)) | (upper & (x - 26 + 0x41)) | (digit & (x - 52 + 0x30)),
+    ))
+}
+
+/// All ones when `lo <= x <= hi`, else zero: the sign bit of `(x - lo) | (hi - x)`
+/// is set exactly when `x` is outside the range.
+fn range_mask(x: i32, lo: i32, hi: i32) -> i32 {
+    !(((x - lo) | (hi - x)) >> 31)
+}
+
+fn low_byte(x: i32) -> u8 {
+    u8::try_from(x & 0xff).unwrap_or(0)
 }
 
 /// 32 uniformly random alphabet characters (rejection sampling: no modulo bias).
@@ -514,6 +538,15 @@ mod tests {
             let secret = CsrfSecret::parse(row["secret"].as_str().unwrap()).unwrap();
             let token = row["token"].as_str().unwrap();
             assert_eq!(secret.mask_with(&token.as_bytes()[..32]), token);
+        }
+    }
+
+    #[test]
+    fn index_and_symbol_follow_djangos_alphabet() {
+        let alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        for (i, &c) in alphabet.iter().enumerate() {
+            assert_eq!(usize::from(index(c)), i);
+            assert_eq!(symbol(u8::try_from(i).unwrap()), char::from(c));
         }
     }
 

@@ -4,8 +4,10 @@
     venv/bin/python tests/data/web/generate.py
 
 Writes csrf_tokens.json (secrets, tokens from get_token, and the format verdicts of
-_check_token_format) and csrf_middleware.json (CsrfViewMiddleware.process_view
-verdicts over a set of requests and settings). The Rust tests read both files.
+_check_token_format), csrf_middleware.json (CsrfViewMiddleware.process_view
+verdicts over a set of requests and settings) and security_headers.json (the
+headers SecurityMiddleware and XFrameOptionsMiddleware add, and the HTTPS
+redirect, over a set of settings and requests). The Rust tests read all three.
 """
 
 import json
@@ -245,12 +247,72 @@ def run_case(index, config, req):
     return out
 
 
+SECURITY_SETTINGS = [
+    {},
+    {"SECURE_HSTS_SECONDS": 3600},
+    {
+        "SECURE_HSTS_SECONDS": 63072000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+    },
+    {
+        "SECURE_CONTENT_TYPE_NOSNIFF": False,
+        "SECURE_REFERRER_POLICY": ["no-referrer", "strict-origin-when-cross-origin"],
+        "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin-allow-popups",
+        "X_FRAME_OPTIONS": "SAMEORIGIN",
+    },
+    {"SECURE_REFERRER_POLICY": None, "SECURE_CROSS_ORIGIN_OPENER_POLICY": None},
+    {"SECURE_SSL_REDIRECT": True},
+    # Django's exempt entries are regular expressions; this crate takes prefixes,
+    # so the fixtures use anchored patterns, which mean the same.
+    {
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_SSL_HOST": "secure.example.com:8443",
+        "SECURE_REDIRECT_EXEMPT": ["^healthz", "^api/ping"],
+    },
+]
+
+
+def security_cases():
+    from django.http import HttpResponse
+    from django.middleware.clickjacking import XFrameOptionsMiddleware
+    from django.middleware.security import SecurityMiddleware
+
+    factory = RequestFactory()
+    requests = []
+    for secure in (True, False):
+        for preset in ([], ["Referrer-Policy"], ["Strict-Transport-Security", "X-Frame-Options"]):
+            for path in ("/", "/cart?item=1", "/healthz/live", "/api/ping", "/api/pong"):
+                requests.append({"secure": secure, "preset": preset, "path": path})
+    cases = []
+    for index, config in enumerate(SECURITY_SETTINGS):
+        with override_settings(**config):
+            for req in requests:
+                request = factory.get(req["path"], secure=req["secure"], HTTP_HOST="www.example.com")
+                security = SecurityMiddleware(lambda r: None)
+                redirect = security.process_request(request)
+                location = redirect["Location"] if redirect is not None else None
+                response = HttpResponse()
+                for name in list(response.headers):
+                    del response.headers[name]
+                for name in req["preset"]:
+                    response.headers[name] = "preset"
+                response = security.process_response(request, response)
+                response = XFrameOptionsMiddleware(lambda r: None).process_response(request, response)
+                added = {k: v for k, v in response.headers.items() if k not in req["preset"]}
+                cases.append(dict(req, settings=index, added=added, redirect=location))
+    return {"django": django.get_version(), "settings": SECURITY_SETTINGS, "cases": cases}
+
+
 def main():
     with open(os.path.join(HERE, "csrf_tokens.json"), "w") as f:
         json.dump(tokens(), f, indent=1, ensure_ascii=False)
         f.write("\n")
     with open(os.path.join(HERE, "csrf_middleware.json"), "w") as f:
         json.dump(middleware_cases(), f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    with open(os.path.join(HERE, "security_headers.json"), "w") as f:
+        json.dump(security_cases(), f, indent=1, ensure_ascii=False)
         f.write("\n")
     return 0
 
