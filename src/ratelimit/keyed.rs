@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use hashbrown::HashTable;
 
-use super::algorithm::{Algorithm, Decision, nanos_until, units_needed};
+use super::algorithm::{Algorithm, Decision, nanos_until};
 use super::{Rate, RateLimitError};
 use crate::clock::{Clock, SystemClock, UnixTime};
 
@@ -210,7 +210,6 @@ impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A> {
         if let Some(entry) = shard.table.find_mut(hash, |e| e.key.borrow() == key) {
             return A::apply(&self.rate, &mut entry.state, now, cost);
         }
-        units_needed(&self.rate, cost)?;
         let mut state = A::fresh(&self.rate, now);
         let decision = A::apply(&self.rate, &mut state, now, cost)?;
         if cost == 0 {
