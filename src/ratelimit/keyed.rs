@@ -78,7 +78,9 @@ struct Shard<K, S> {
 /// per [`AtCapacity`]). Existing keys are never evicted while their state
 /// matters, so an attacker rotating addresses cannot grow memory without bound
 /// nor reset anyone's quota. Call [`KeyedLimiter::sweep`] periodically to free
-/// memory early.
+/// memory early. Memory is at most `max_keys` entries of key plus state; for
+/// [`SlidingLog`](super::SlidingLog) each state also holds up to `limit` log
+/// entries, so prefer a fixed-size algorithm for large key spaces.
 ///
 /// ```
 /// use portcullis::clock::UnixTime;
