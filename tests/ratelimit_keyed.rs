@@ -142,3 +142,36 @@ fn bad_configuration_is_refused_with_the_setting_named() {
         assert!(err.to_string().contains(setting), "{err}");
     }
 }
+
+mod model {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Below its bound the keyed limiter decides exactly as the pure
+        /// algorithm run separately per key.
+        #[test]
+        fn keyed_limiter_equals_the_pure_algorithm_per_key(
+            ops in prop::collection::vec((0u64..4, 0u64..20_000_000_000, 0u32..=3), 1..80)
+        ) {
+            let rate = Rate::new(3, 10).unwrap();
+            let limiter: KeyedLimiter<u64, SlidingWindow> =
+                KeyedLimiter::new(rate, KeyedLimiterConfig::default()).unwrap();
+            let mut states = HashMap::new();
+            let mut now = T0 * 1_000_000_000;
+            for (key, step, cost) in ops {
+                now += step / 4;
+                let t = UnixTime::from_nanos(now);
+                let keyed = limiter.check(&key, t, cost).unwrap();
+                let (pure, next) = SlidingWindow::decide(&rate, states.get(&key), t, cost).unwrap();
+                if cost > 0 {
+                    states.insert(key, next);
+                }
+                prop_assert_eq!(keyed, pure);
+            }
+        }
+    }
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use hashbrown::HashTable;
 
-use super::algorithm::{Algorithm, Decision, nanos_until, units_needed};
+use super::algorithm::{Algorithm, Decision, nanos_until};
 use super::{Rate, RateLimitError};
 use crate::clock::{Clock, SystemClock, UnixTime};
 
@@ -78,7 +78,9 @@ struct Shard<K, S> {
 /// per [`AtCapacity`]). Existing keys are never evicted while their state
 /// matters, so an attacker rotating addresses cannot grow memory without bound
 /// nor reset anyone's quota. Call [`KeyedLimiter::sweep`] periodically to free
-/// memory early.
+/// memory early. Memory is at most `max_keys` entries of key plus state; for
+/// [`SlidingLog`](super::SlidingLog) each state also holds up to `limit` log
+/// entries, so prefer a fixed-size algorithm for large key spaces.
 ///
 /// ```
 /// use portcullis::clock::UnixTime;
@@ -210,7 +212,6 @@ impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A> {
         if let Some(entry) = shard.table.find_mut(hash, |e| e.key.borrow() == key) {
             return A::apply(&self.rate, &mut entry.state, now, cost);
         }
-        units_needed(&self.rate, cost)?;
         let mut state = A::fresh(&self.rate, now);
         let decision = A::apply(&self.rate, &mut state, now, cost)?;
         if cost == 0 {

@@ -51,6 +51,7 @@ pub struct LockoutPolicy {
     max_lockout: Duration,
     forget_after: Duration,
     hard_limit: Option<u32>,
+    reset_on_success: bool,
 }
 
 impl LockoutPolicy {
@@ -92,6 +93,7 @@ impl LockoutPolicy {
             max_lockout,
             forget_after,
             hard_limit: None,
+            reset_on_success: true,
         })
     }
 
@@ -121,11 +123,13 @@ impl LockoutPolicy {
             max_lockout: Duration::from_secs(3600),
             forget_after: Duration::from_secs(86_400),
             hard_limit: None,
+            reset_on_success: true,
         }
     }
 
-    /// Per IP across usernames: 100 failures free, then 1 minute doubling to
-    /// 1 hour; forgotten after a day.
+    /// Per IP across usernames: 100 failures, then 1 minute doubling to 1 hour;
+    /// forgotten after a day. A success does not reset it, so one valid account
+    /// cannot launder a password-spraying address.
     pub const fn per_ip() -> Self {
         Self {
             free_failures: NIST_MAX_CONSECUTIVE_FAILURES,
@@ -133,6 +137,7 @@ impl LockoutPolicy {
             max_lockout: Duration::from_secs(3600),
             forget_after: Duration::from_secs(86_400),
             hard_limit: None,
+            reset_on_success: false,
         }
     }
 
@@ -145,7 +150,17 @@ impl LockoutPolicy {
             max_lockout: Duration::from_secs(3600),
             forget_after: Duration::from_secs(30 * 86_400),
             hard_limit: Some(NIST_MAX_CONSECUTIVE_FAILURES),
+            reset_on_success: true,
         }
+    }
+
+    /// Whether a success clears the count (the default for [`LockoutPolicy::new`],
+    /// as django-axes's `AXES_RESET_ON_SUCCESS` and NIST's "consecutive" failures
+    /// ask) or leaves it to expire.
+    #[must_use]
+    pub const fn with_reset_on_success(mut self, reset: bool) -> Self {
+        self.reset_on_success = reset;
+        self
     }
 
     /// Whether a login attempt may be made now.
@@ -186,11 +201,14 @@ impl LockoutPolicy {
         }
     }
 
-    /// The state after a successful login: cleared (`None`), as django-axes's
-    /// `AXES_RESET_ON_SUCCESS` and NIST's "consecutive" failures ask. Hosts that
-    /// keep counting across successes simply keep the old state.
-    pub const fn record_success(&self, _state: Option<&FailureState>) -> Option<FailureState> {
-        None
+    /// The state after a successful login: cleared (`None`) when the policy
+    /// resets on success, else unchanged.
+    pub fn record_success(&self, state: Option<&FailureState>) -> Option<FailureState> {
+        if self.reset_on_success {
+            None
+        } else {
+            state.copied()
+        }
     }
 
     /// The time from which `state` no longer matters and can be deleted.
@@ -361,13 +379,13 @@ impl LoginGuard {
         }
     }
 
-    /// The states to store after a success: the pair and the account are
-    /// cleared; the IP's count is kept, so one valid account cannot launder a
-    /// password-spraying IP.
+    /// The states to store after a success, each per its policy's
+    /// reset-on-success setting (by default the pair and the account are
+    /// cleared and the IP's count is kept).
     pub fn record_success(&self, states: &LoginStates) -> LoginStates {
         LoginStates {
             pair: self.pair.record_success(states.pair.as_ref()),
-            ip: states.ip,
+            ip: self.ip.record_success(states.ip.as_ref()),
             account: self.account.record_success(states.account.as_ref()),
         }
     }
@@ -414,6 +432,8 @@ mod tests {
         }
         assert!(!policy.status(state.as_ref(), at(0)).is_open());
         assert_eq!(policy.record_success(state.as_ref()), None);
+        let kept = policy.with_reset_on_success(false);
+        assert_eq!(kept.record_success(state.as_ref()), state);
         let forgotten = policy.record_failure(state.as_ref(), at(86_400 + 1));
         assert_eq!(forgotten.failures(), 1);
     }

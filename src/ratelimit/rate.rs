@@ -336,6 +336,15 @@ mod tests {
     }
 
     #[test]
+    fn serde_uses_the_text_form() {
+        let r: Rate = serde_json::from_str("\"10/5m\"").unwrap();
+        assert_eq!(r, Rate::new(10, 300).unwrap());
+        assert_eq!(serde_json::to_string(&r).unwrap(), "\"10/5m\"");
+        let err = serde_json::from_str::<Rate>("\"10/M\"").unwrap_err();
+        assert!(err.to_string().contains("accepted forms"));
+    }
+
+    #[test]
     fn long_input_is_truncated_in_errors() {
         let long = "x".repeat(10_000);
         let err = long.parse::<Rate>().unwrap_err().to_string();
