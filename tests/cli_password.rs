@@ -114,6 +114,8 @@ fn hash_then_verify_in_every_format() {
         "django-argon2",
         "django-pbkdf2_sha256",
         "django-pbkdf2_sha1",
+        "django-scrypt",
+        "django-bcrypt_sha256",
     ] {
         let mut args = vec![
             "password",
@@ -124,6 +126,16 @@ fn hash_then_verify_in_every_format() {
             "1000",
         ];
         args.extend(SMALL_ARGON2);
+        args.extend([
+            "--scrypt-log-n",
+            "4",
+            "--scrypt-r",
+            "8",
+            "--scrypt-p",
+            "1",
+            "--bcrypt-cost",
+            "4",
+        ]);
         let out = run(&args, &lines(&[json!({"password": "s3cret pass"})]));
         assert_eq!(out.status.code(), Some(0), "{format}");
         let hash = json_lines(&out)[0]["hash"].as_str().unwrap().to_owned();
@@ -176,6 +188,8 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
         &["password", "hash", "--iterations", "lots"][..],
         &["password", "hash", "--iterations", "0"][..],
         &["password", "hash", "--memory-kib", "64"][..],
+        &["password", "hash", "--scrypt-log-n", "4"][..],
+        &["password", "hash", "--bcrypt-cost", "40"][..],
         &["password", "verify", "--bogus"][..],
         &["password", "crack"][..],
     ] {

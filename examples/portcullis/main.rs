@@ -44,8 +44,10 @@ usage: portcullis <domain> <op> [flags]
                                   (ok false, code rate_limited = refused)
   password validate [--profile django|production|nist] [--context-words a,b]
                                   stdin JSON with password and user: Django's violations
-  password hash [--format argon2|django-argon2|django-pbkdf2_sha256|django-pbkdf2_sha1]
+  password hash [--format argon2|django-argon2|django-pbkdf2_sha256|django-pbkdf2_sha1|
+                         django-scrypt|django-bcrypt_sha256]
                 [--iterations N] [--memory-kib M --time-cost T --parallelism P]
+                [--scrypt-log-n L --scrypt-r R --scrypt-p P] [--bcrypt-cost C]
                                   stdin JSON with password: prints hash
   password verify [same flags: the preferred hasher, for must_update]
                                   stdin JSON with password and hash: prints must_update

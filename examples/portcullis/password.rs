@@ -4,17 +4,21 @@
 
 use serde_json::{Map, Value, json};
 
-use portcullis::password::hash::{Argon2Params, HashFormat, Hasher};
+use portcullis::password::hash::{Argon2Params, HashFormat, Hasher, ScryptParams};
 use portcullis::password::{PasswordError, Policy, UserAttributes};
 
 use crate::cli::{Failure, Flags, Outcome, UsageError, for_each_line, for_each_line_with_fields};
 
-const COST_FLAGS: [&str; 5] = [
+const COST_FLAGS: [&str; 9] = [
     "format",
     "iterations",
     "memory-kib",
     "time-cost",
     "parallelism",
+    "scrypt-log-n",
+    "scrypt-r",
+    "scrypt-p",
+    "bcrypt-cost",
 ];
 
 pub(crate) fn run(op: &str, args: &[String]) -> Result<Outcome, UsageError> {
@@ -123,7 +127,7 @@ fn hasher(flags: &Flags) -> Result<Hasher, UsageError> {
     let name = flags.get("format").unwrap_or("argon2");
     let format = HashFormat::from_name(name).ok_or_else(|| {
         UsageError::new(format!(
-            "unknown --format `{name}`; expected argon2, django-argon2, django-pbkdf2_sha256 or django-pbkdf2_sha1"
+            "unknown --format `{name}`; expected argon2, django-argon2, django-pbkdf2_sha256, django-pbkdf2_sha1, django-scrypt or django-bcrypt_sha256"
         ))
     })?;
     let mut hasher = Hasher::new(format);
@@ -145,6 +149,27 @@ fn hasher(flags: &Flags) -> Result<Hasher, UsageError> {
         };
         let params = Argon2Params::new(m, t, p).map_err(|e| UsageError::new(e.to_string()))?;
         hasher = hasher.with_argon2_params(params);
+    }
+    let scrypt = [
+        number(flags, "scrypt-log-n")?,
+        number(flags, "scrypt-r")?,
+        number(flags, "scrypt-p")?,
+    ];
+    if scrypt.iter().any(Option::is_some) {
+        let [Some(log_n), Some(r), Some(p)] = scrypt else {
+            return Err(UsageError::new(
+                "--scrypt-log-n, --scrypt-r and --scrypt-p go together",
+            ));
+        };
+        let log_n = u8::try_from(log_n)
+            .map_err(|_| UsageError::new("--scrypt-log-n must be between 1 and 20"))?;
+        let params = ScryptParams::new(log_n, r, p).map_err(|e| UsageError::new(e.to_string()))?;
+        hasher = hasher.with_scrypt_params(params);
+    }
+    if let Some(cost) = number(flags, "bcrypt-cost")? {
+        hasher = hasher
+            .with_bcrypt_cost(cost)
+            .map_err(|e| UsageError::new(format!("--bcrypt-cost: {e}")))?;
     }
     Ok(hasher)
 }

@@ -6,20 +6,21 @@
 //! `verify_password`:
 //!
 //! * the stored hash's own format and parameters decide how it is checked
-//!   (`pbkdf2_sha256$…`, `pbkdf2_sha1$…`, `argon2$argon2id$…`, and native
-//!   `$argon2id$…` PHC strings);
+//!   (`pbkdf2_sha256$…`, `pbkdf2_sha1$…`, `argon2$argon2id$…`, `scrypt$…`,
+//!   `bcrypt_sha256$…`, and native `$argon2id$…` PHC strings);
 //! * `must_update` is true when the stored hash uses another format than the
 //!   preferred one, or other parameters, or a salt under 128 bits: rehash it
 //!   with [`Hasher::hash`] after a successful login;
 //! * an unusable password (`!…`, Django's `set_unusable_password`) or a hash in
-//!   a format this crate does not compute (unknown, or Django's `scrypt`,
-//!   `bcrypt_sha256`, `md5`, …) is a failed check that costs one preferred hash,
-//!   as in Django, so it does not reveal itself through timing;
-//! * a wrong password against a PBKDF2 hash with fewer iterations than
-//!   preferred runs the missing iterations (Django's `harden_runtime`).
+//!   a format this crate does not compute (unknown, or Django's legacy `md5`,
+//!   `bcrypt`, unsalted `sha1`, …) is a failed check that costs one preferred
+//!   hash, as in Django, so it does not reveal itself through timing;
+//! * a wrong password against a PBKDF2 or bcrypt hash cheaper than preferred
+//!   runs the missing work (Django's `harden_runtime`).
 //!
 //! Comparisons are constant-time. Stored hashes are parsed strictly and their
-//! costs are bounded ([`MAX_ARGON2_MEMORY_KIB`], [`MAX_PBKDF2_ITERATIONS`]) so a
+//! costs are bounded ([`MAX_ARGON2_MEMORY_KIB`], [`MAX_PBKDF2_ITERATIONS`],
+//! [`MAX_BCRYPT_COST`], scrypt within Django's own 32 MiB) so a
 //! planted hash cannot make verification allocate or spin without limit.
 //!
 //! ```
@@ -101,24 +102,34 @@ pub enum HashFormat {
     DjangoPbkdf2Sha256,
     /// Django's `PBKDF2SHA1PasswordHasher`: `pbkdf2_sha1$iterations$salt$hash`.
     DjangoPbkdf2Sha1,
+    /// Django's `ScryptPasswordHasher`: `scrypt$N$salt$r$p$hash`.
+    DjangoScrypt,
+    /// Django's `BCryptSHA256PasswordHasher`: `bcrypt_sha256$$2b$cost$salthash`,
+    /// bcrypt over the hex SHA-256 of the password (no 72-byte truncation).
+    DjangoBcryptSha256,
 }
 
 impl HashFormat {
     /// Every format, in the order of [`HashFormat::name`]'s documentation.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 6] = [
         Self::Argon2id,
         Self::DjangoArgon2,
         Self::DjangoPbkdf2Sha256,
         Self::DjangoPbkdf2Sha1,
+        Self::DjangoScrypt,
+        Self::DjangoBcryptSha256,
     ];
 
-    /// The CLI name: `argon2`, `django-argon2`, `django-pbkdf2_sha256`, `django-pbkdf2_sha1`.
+    /// The CLI name: `argon2`, `django-argon2`, `django-pbkdf2_sha256`,
+    /// `django-pbkdf2_sha1`, `django-scrypt`, `django-bcrypt_sha256`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Argon2id => "argon2",
             Self::DjangoArgon2 => "django-argon2",
             Self::DjangoPbkdf2Sha256 => "django-pbkdf2_sha256",
             Self::DjangoPbkdf2Sha1 => "django-pbkdf2_sha1",
+            Self::DjangoScrypt => "django-scrypt",
+            Self::DjangoBcryptSha256 => "django-bcrypt_sha256",
         }
     }
 
@@ -205,6 +216,61 @@ impl Argon2Params {
     }
 }
 
+/// Scrypt cost parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ScryptParams {
+    log_n: u8,
+    r: u32,
+    p: u32,
+}
+
+impl ScryptParams {
+    /// Django's `ScryptPasswordHasher`: N = 2^14, r = 8, p = 5.
+    pub const DJANGO: Self = Self {
+        log_n: 14,
+        r: 8,
+        p: 5,
+    };
+
+    /// N = 2^`log_n`, block size `r`, parallelism `p`.
+    ///
+    /// # Errors
+    /// [`PasswordError::InvalidSetting`] unless 1 <= `log_n` <= 20, 1 <= `r` <= 32,
+    /// 1 <= `p` <= 16 and the memory, 128·r·(N + 2 + p) bytes, fits in 32 MiB
+    /// (the OpenSSL limit Django runs under: beyond it Django cannot verify).
+    pub fn new(log_n: u8, r: u32, p: u32) -> Result<Self, PasswordError> {
+        if !(1..=20).contains(&log_n) || !(1..=32).contains(&r) || !(1..=16).contains(&p) {
+            return Err(PasswordError::InvalidSetting {
+                setting: "scrypt parameters",
+                expected: "log2(N) 1 to 20, r 1 to 32, p 1 to 16",
+            });
+        }
+        let params = Self { log_n, r, p };
+        if params.memory_bytes() > SCRYPT_MAX_MEMORY {
+            return Err(PasswordError::InvalidSetting {
+                setting: "scrypt memory 128*r*(N+2+p)",
+                expected: "at most 32 MiB (Django's OpenSSL limit)",
+            });
+        }
+        Ok(params)
+    }
+
+    /// What OpenSSL charges against its 32 MiB default `maxmem`.
+    fn memory_bytes(self) -> u64 {
+        let n = 1u64 << self.log_n;
+        128 * u64::from(self.r) * (n + 2 + u64::from(self.p))
+    }
+}
+
+/// OpenSSL's default `maxmem` for `EVP_PBE_scrypt`, which Django's `maxmem=0` keeps.
+const SCRYPT_MAX_MEMORY: u64 = 32 * 1024 * 1024;
+
+/// Django's default bcrypt work factor (`BCryptSHA256PasswordHasher.rounds`).
+pub const DJANGO_BCRYPT_COST: u32 = 12;
+
+/// The highest bcrypt work factor computed (16x Django's default time).
+pub const MAX_BCRYPT_COST: u32 = 16;
+
 /// The answer of [`Hasher::verify`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use]
@@ -222,6 +288,8 @@ pub struct Hasher {
     format: HashFormat,
     argon2: Argon2Params,
     iterations: NonZeroU32,
+    scrypt: ScryptParams,
+    bcrypt_cost: u32,
 }
 
 impl Default for Hasher {
@@ -243,7 +311,31 @@ impl Hasher {
             format,
             argon2,
             iterations: NonZeroU32::new(DJANGO_PBKDF2_ITERATIONS).unwrap_or(NonZeroU32::MIN),
+            scrypt: ScryptParams::DJANGO,
+            bcrypt_cost: DJANGO_BCRYPT_COST,
         }
+    }
+
+    /// Uses `params` for [`HashFormat::DjangoScrypt`].
+    #[must_use]
+    pub fn with_scrypt_params(mut self, params: ScryptParams) -> Self {
+        self.scrypt = params;
+        self
+    }
+
+    /// Uses work factor `cost` for [`HashFormat::DjangoBcryptSha256`].
+    ///
+    /// # Errors
+    /// [`PasswordError::InvalidSetting`] unless 4 <= `cost` <= [`MAX_BCRYPT_COST`].
+    pub fn with_bcrypt_cost(mut self, cost: u32) -> Result<Self, PasswordError> {
+        if !(4..=MAX_BCRYPT_COST).contains(&cost) {
+            return Err(PasswordError::InvalidSetting {
+                setting: "bcrypt cost",
+                expected: "between 4 and 16",
+            });
+        }
+        self.bcrypt_cost = cost;
+        Ok(self)
     }
 
     /// Uses `params` for the Argon2 formats.
@@ -305,6 +397,29 @@ impl Hasher {
                 let salt = django_salt()?;
                 Ok(pbkdf2_encode(digest, password, &salt, self.iterations))
             }
+            HashFormat::DjangoScrypt => {
+                let salt = django_salt()?;
+                scrypt_encode(password, &salt, self.scrypt)
+            }
+            HashFormat::DjangoBcryptSha256 => {
+                let mut salt = [0u8; 16];
+                SystemRandom::new()
+                    .fill(&mut salt)
+                    .map_err(|_| PasswordError::RandomUnavailable)?;
+                let parts = bcrypt::hash_with_salt(
+                    bcrypt_input(password).as_bytes(),
+                    self.bcrypt_cost,
+                    salt,
+                )
+                .map_err(|_| PasswordError::InvalidSetting {
+                    setting: "bcrypt cost",
+                    expected: "between 4 and 16",
+                })?;
+                Ok(format!(
+                    "bcrypt_sha256${}",
+                    parts.format_for_version(bcrypt::Version::TwoB)
+                ))
+            }
         }
     }
 
@@ -358,6 +473,8 @@ impl Hasher {
             Stored::Pbkdf2(p) => {
                 p.iterations != self.iterations || p.salt.chars().count() < DJANGO_SALT_LEN
             }
+            Stored::Scrypt(s) => s.params != self.scrypt,
+            Stored::Bcrypt(b) => b.cost != self.bcrypt_cost,
             Stored::Argon2(a) => {
                 let weak_salt = if a.django {
                     a.salt.len() < DJANGO_SALT_LEN
@@ -376,14 +493,29 @@ impl Hasher {
     /// Django's `harden_runtime`: a wrong password against a PBKDF2 hash with
     /// fewer iterations than preferred runs the difference.
     fn harden_runtime(&self, password: &str, stored: &Stored<'_>) {
-        if let Stored::Pbkdf2(p) = stored
-            && let Some(extra) = self
-                .iterations
-                .get()
-                .checked_sub(p.iterations.get())
-                .and_then(NonZeroU32::new)
-        {
-            let _ = pbkdf2_tag(p.digest, password, p.salt, extra);
+        match stored {
+            Stored::Pbkdf2(p) => {
+                if let Some(extra) = self
+                    .iterations
+                    .get()
+                    .checked_sub(p.iterations.get())
+                    .and_then(NonZeroU32::new)
+                {
+                    let _ = pbkdf2_tag(p.digest, password, p.salt, extra);
+                }
+            }
+            // Django: 2^(preferred - stored) - 1 more hashes at the stored cost.
+            Stored::Bcrypt(b) => {
+                let extra = self
+                    .bcrypt_cost
+                    .checked_sub(b.cost)
+                    .and_then(|d| 1u32.checked_shl(d))
+                    .map_or(0, |n| n.saturating_sub(1));
+                for _ in 0..extra {
+                    let _ = b.matches(password);
+                }
+            }
+            Stored::Argon2(_) | Stored::Scrypt(_) => {}
         }
     }
 }
@@ -423,6 +555,8 @@ fn django_salt() -> Result<String, PasswordError> {
 enum Stored<'a> {
     Pbkdf2(Pbkdf2Stored<'a>),
     Argon2(Argon2Stored),
+    Scrypt(ScryptStored<'a>),
+    Bcrypt(BcryptStored<'a>),
 }
 
 impl Stored<'_> {
@@ -436,6 +570,8 @@ impl Stored<'_> {
             "pbkdf2_sha256" => HashFormat::DjangoPbkdf2Sha256,
             "pbkdf2_sha1" => HashFormat::DjangoPbkdf2Sha1,
             "argon2" => HashFormat::DjangoArgon2,
+            "scrypt" => HashFormat::DjangoScrypt,
+            "bcrypt_sha256" => HashFormat::DjangoBcryptSha256,
             "" if rest.starts_with("argon2") => HashFormat::Argon2id,
             _ => return Ok(None),
         };
@@ -452,6 +588,8 @@ impl Stored<'_> {
             }
             HashFormat::DjangoArgon2 => Stored::Argon2(Argon2Stored::parse(true, rest)?),
             HashFormat::Argon2id => Stored::Argon2(Argon2Stored::parse(false, rest)?),
+            HashFormat::DjangoScrypt => Stored::Scrypt(ScryptStored::parse(rest)?),
+            HashFormat::DjangoBcryptSha256 => Stored::Bcrypt(BcryptStored::parse(rest)?),
         }))
     }
 
@@ -463,6 +601,8 @@ impl Stored<'_> {
             },
             Stored::Argon2(a) if a.django => HashFormat::DjangoArgon2,
             Stored::Argon2(_) => HashFormat::Argon2id,
+            Stored::Scrypt(_) => HashFormat::DjangoScrypt,
+            Stored::Bcrypt(_) => HashFormat::DjangoBcryptSha256,
         }
     }
 
@@ -477,6 +617,11 @@ impl Stored<'_> {
                 let tag = a.compute(password.as_bytes())?;
                 Ok(bool::from(tag.as_slice().ct_eq(&a.tag)))
             }
+            Stored::Scrypt(s) => {
+                let again = scrypt_encode(password, s.salt, s.params)?;
+                Ok(bool::from(again.as_bytes().ct_eq(encoded.as_bytes())))
+            }
+            Stored::Bcrypt(b) => Ok(b.matches(password)),
         }
     }
 }
@@ -487,6 +632,8 @@ fn stored_format_name(format: HashFormat) -> &'static str {
         HashFormat::DjangoArgon2 => "Django argon2",
         HashFormat::DjangoPbkdf2Sha256 => "Django pbkdf2_sha256",
         HashFormat::DjangoPbkdf2Sha1 => "Django pbkdf2_sha1",
+        HashFormat::DjangoScrypt => "Django scrypt",
+        HashFormat::DjangoBcryptSha256 => "Django bcrypt_sha256",
     }
 }
 
@@ -739,6 +886,127 @@ impl Argon2Stored {
     }
 }
 
+struct ScryptStored<'a> {
+    params: ScryptParams,
+    salt: &'a str,
+}
+
+impl<'a> ScryptStored<'a> {
+    /// `N$salt$r$p$hash` (after the algorithm): exactly six fields, as Django's unpacking.
+    fn parse(rest: &'a str) -> Result<Self, PasswordError> {
+        let name = "Django scrypt";
+        let fields: Vec<&str> = rest.split('$').collect();
+        let [n, salt, r, p, _hash] = fields.as_slice() else {
+            return Err(malformed(name, "expected scrypt$N$salt$r$p$hash"));
+        };
+        let n = parse_cost(name, "N", n)?;
+        let r = parse_cost(name, "r", r)?;
+        let p = parse_cost(name, "p", p)?;
+        if !n.is_power_of_two() || n < 2 {
+            return Err(malformed(name, "N is not a power of two"));
+        }
+        if salt.is_empty() {
+            return Err(malformed(name, "the salt is empty"));
+        }
+        let log_n = u8::try_from(n.trailing_zeros()).unwrap_or(u8::MAX);
+        let params =
+            ScryptParams::new(log_n, r, p).map_err(|_| PasswordError::UnsupportedParameters {
+                format: name,
+                parameter: "N, r, p",
+                value: u64::from(n),
+                accepted: "N up to 2^20, r 1 to 32, p 1 to 16, memory within 32 MiB",
+            })?;
+        Ok(Self { params, salt })
+    }
+}
+
+/// Django's `ScryptPasswordHasher.encode`: a 64-byte key, padded base64.
+fn scrypt_encode(
+    password: &str,
+    salt: &str,
+    params: ScryptParams,
+) -> Result<String, PasswordError> {
+    let invalid = PasswordError::InvalidSetting {
+        setting: "scrypt parameters",
+        expected: "log2(N) 1 to 20, r 1 to 32, p 1 to 16",
+    };
+    let raw = scrypt::Params::new(params.log_n, params.r, params.p).map_err(|_| invalid.clone())?;
+    let mut out = Zeroizing::new([0u8; 64]);
+    scrypt::scrypt(
+        password.as_bytes(),
+        salt.as_bytes(),
+        &raw,
+        out.as_mut_slice(),
+    )
+    .map_err(|_| invalid)?;
+    Ok(format!(
+        "scrypt${}${}${}${}${}",
+        1u64 << params.log_n,
+        salt,
+        params.r,
+        params.p,
+        STANDARD.encode(out.as_slice())
+    ))
+}
+
+struct BcryptStored<'a> {
+    cost: u32,
+    /// `$2b$12$` + 53 characters, what the bcrypt library reads.
+    bcrypt: &'a str,
+}
+
+impl<'a> BcryptStored<'a> {
+    /// `$2b$cost$salthash` (after `bcrypt_sha256$`).
+    fn parse(rest: &'a str) -> Result<Self, PasswordError> {
+        let name = "Django bcrypt_sha256";
+        let shape = "expected bcrypt_sha256$$2b$cost$ and 53 bcrypt-base64 characters";
+        let fields: Vec<&str> = rest.split('$').collect();
+        let ["", version, cost, data] = fields.as_slice() else {
+            return Err(malformed(name, shape));
+        };
+        if !matches!(*version, "2a" | "2b" | "2x" | "2y") || cost.len() != 2 || data.len() != 53 {
+            return Err(malformed(name, shape));
+        }
+        if !data
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/')
+        {
+            return Err(malformed(name, shape));
+        }
+        let cost = parse_cost(name, "cost", cost)?;
+        if !(4..=MAX_BCRYPT_COST).contains(&cost) {
+            return Err(PasswordError::UnsupportedParameters {
+                format: name,
+                parameter: "cost",
+                value: u64::from(cost),
+                accepted: "4 to 16",
+            });
+        }
+        Ok(Self { cost, bcrypt: rest })
+    }
+
+    /// The bcrypt library's check (constant-time) of the hex SHA-256.
+    fn matches(&self, password: &str) -> bool {
+        bcrypt::verify(bcrypt_input(password).as_bytes(), self.bcrypt).unwrap_or(false)
+    }
+}
+
+/// What Django's `BCryptSHA256PasswordHasher` gives bcrypt: lower-case hex SHA-256.
+fn bcrypt_input(password: &str) -> Zeroizing<String> {
+    let digest = ring::digest::digest(&ring::digest::SHA256, password.as_bytes());
+    let mut hex = Zeroizing::new(String::with_capacity(64));
+    for byte in digest.as_ref() {
+        for nibble in [byte >> 4, byte & 0x0f] {
+            hex.push(char::from(if nibble < 10 {
+                b'0' + nibble
+            } else {
+                b'a' + nibble - 10
+            }));
+        }
+    }
+    hex
+}
+
 fn parse_cost(name: &'static str, key: &str, value: &str) -> Result<u32, PasswordError> {
     if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(malformed(name, "a cost is not a number"));
@@ -751,7 +1019,10 @@ fn parse_cost(name: &'static str, key: &str, value: &str) -> Result<u32, Passwor
         parameter: match key {
             "m" => "memory_cost",
             "t" => "time_cost",
-            _ => "parallelism",
+            "p" => "parallelism",
+            "N" => "N",
+            "r" => "r",
+            _ => "cost",
         },
         value: n,
         accepted: "a 32-bit number",
@@ -803,6 +1074,9 @@ mod tests {
         for format in HashFormat::ALL {
             let hasher = Hasher::new(format)
                 .with_argon2_params(small())
+                .with_scrypt_params(ScryptParams::new(4, 8, 1).unwrap())
+                .with_bcrypt_cost(4)
+                .unwrap()
                 .with_pbkdf2_iterations(10)
                 .unwrap();
             let stored = hasher.hash("pässwörd 🔑").unwrap();
@@ -839,13 +1113,7 @@ mod tests {
         let hasher = Hasher::new(HashFormat::DjangoPbkdf2Sha256)
             .with_pbkdf2_iterations(10)
             .unwrap();
-        for encoded in [
-            "!abc",
-            "",
-            "md5$salt$0123",
-            "scrypt$16384$s$8$5$h",
-            "$2b$12$x",
-        ] {
+        for encoded in ["!abc", "", "md5$salt$0123", "bcrypt$$2b$12$x", "$2b$12$x"] {
             assert_eq!(
                 hasher.verify("x", encoded).unwrap(),
                 Verification {
@@ -909,6 +1177,48 @@ mod tests {
         );
         let err = hasher.verify("x", "pbkdf2_sha256$0$salt$hash").unwrap_err();
         assert!(matches!(err, PasswordError::UnsupportedParameters { .. }));
+        let cases = [
+            ("scrypt$16384$salt$8$5", "expected scrypt$N$salt$r$p$hash"),
+            (
+                "scrypt$16384$salt$8$5$h$extra",
+                "expected scrypt$N$salt$r$p$hash",
+            ),
+            ("scrypt$1000$salt$8$5$h", "power of two"),
+            ("scrypt$16384$$8$5$h", "salt is empty"),
+            ("bcrypt_sha256$2b$12$x", "expected bcrypt_sha256$$2b$cost$"),
+            (
+                "bcrypt_sha256$$2c$12$abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyza",
+                "expected",
+            ),
+            (
+                "bcrypt_sha256$$2b$12$abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+                "expected",
+            ),
+            (
+                "bcrypt_sha256$$2b$12$abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz!",
+                "expected",
+            ),
+        ];
+        for (encoded, needle) in cases {
+            let err = hasher.verify("x", encoded).unwrap_err();
+            assert!(
+                matches!(err, PasswordError::MalformedHash { .. }),
+                "{encoded}: {err}"
+            );
+            assert!(err.to_string().contains(needle), "{encoded}: {err}");
+        }
+        for encoded in [
+            "scrypt$2097152$salt$8$1$h",
+            "scrypt$16384$salt$64$1$h",
+            "bcrypt_sha256$$2b$17$abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyza",
+            "bcrypt_sha256$$2b$03$abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyza",
+        ] {
+            let err = hasher.verify("x", encoded).unwrap_err();
+            assert!(
+                matches!(err, PasswordError::UnsupportedParameters { .. }),
+                "{encoded}: {err}"
+            );
+        }
     }
 
     #[test]
@@ -922,12 +1232,29 @@ mod tests {
     }
 
     #[test]
+    fn bcrypt_harden_runtime_still_answers_no() {
+        let weak = Hasher::new(HashFormat::DjangoBcryptSha256)
+            .with_bcrypt_cost(4)
+            .unwrap();
+        let stored = weak.hash("x").unwrap();
+        assert!(stored.starts_with("bcrypt_sha256$$2b$04$"), "{stored}");
+        let stronger = weak.clone().with_bcrypt_cost(5).unwrap();
+        let check = stronger.verify("y", &stored).unwrap();
+        assert!(!check.is_correct && check.must_update);
+    }
+
+    #[test]
     fn settings_are_bounded() {
         assert!(Argon2Params::new(7, 1, 1).is_err());
         assert!(Argon2Params::new(64, 0, 1).is_err());
         assert!(Argon2Params::new(64, 1, 0).is_err());
         assert!(Argon2Params::new(MAX_ARGON2_MEMORY_KIB + 1, 1, 1).is_err());
         assert!(Hasher::default().with_pbkdf2_iterations(0).is_err());
+        assert!(Hasher::default().with_bcrypt_cost(3).is_err());
+        assert!(Hasher::default().with_bcrypt_cost(17).is_err());
+        assert!(ScryptParams::new(0, 8, 1).is_err());
+        assert!(ScryptParams::new(15, 8, 1).is_err()); // 32 MiB + 1 KiB: over OpenSSL's limit
+        assert!(ScryptParams::new(14, 8, 16).is_ok());
         assert!(
             Hasher::default()
                 .with_pbkdf2_iterations(MAX_PBKDF2_ITERATIONS + 1)

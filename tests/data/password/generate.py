@@ -351,12 +351,26 @@ class OtherArgon2(hashers.Argon2PasswordHasher):
     parallelism = 2
 
 
+class LowScrypt(hashers.ScryptPasswordHasher):
+    work_factor = 2**4
+    block_size = 8
+    parallelism = 1
+
+
+class LowBCryptSHA256(hashers.BCryptSHA256PasswordHasher):
+    rounds = 4
+
+
 PREFERRED = {
     "pbkdf2_sha256@1000": LowPBKDF2(),
     "pbkdf2_sha256@default": hashers.PBKDF2PasswordHasher(),
     "pbkdf2_sha1@1000": LowPBKDF2SHA1(),
     "argon2@t1m64p1": LowArgon2(),
     "argon2@default": hashers.Argon2PasswordHasher(),
+    "scrypt@n16r8p1": LowScrypt(),
+    "scrypt@default": hashers.ScryptPasswordHasher(),
+    "bcrypt_sha256@4": LowBCryptSHA256(),
+    "bcrypt_sha256@default": hashers.BCryptSHA256PasswordHasher(),
 }
 
 
@@ -364,6 +378,10 @@ def preferred_config(name):
     h = PREFERRED[name]
     if isinstance(h, hashers.Argon2PasswordHasher):
         return {"algorithm": "argon2", "time_cost": h.time_cost, "memory_cost": h.memory_cost, "parallelism": h.parallelism}
+    if isinstance(h, hashers.ScryptPasswordHasher):
+        return {"algorithm": "scrypt", "work_factor": h.work_factor, "block_size": h.block_size, "parallelism": h.parallelism}
+    if isinstance(h, hashers.BCryptSHA256PasswordHasher):
+        return {"algorithm": "bcrypt_sha256", "rounds": h.rounds}
     return {"algorithm": h.algorithm, "iterations": h.iterations}
 
 
@@ -382,6 +400,8 @@ def write_hash_fixtures():
         encoded.append(("pbkdf2_sha256 low", pw, LowPBKDF2().encode(pw, hashers.PBKDF2PasswordHasher().salt())))
         encoded.append(("pbkdf2_sha1 low", pw, LowPBKDF2SHA1().encode(pw, LowPBKDF2SHA1().salt())))
         encoded.append(("argon2 low", pw, LowArgon2().encode(pw, LowArgon2().salt())))
+        encoded.append(("scrypt low", pw, LowScrypt().encode(pw, LowScrypt().salt())))
+        encoded.append(("bcrypt_sha256 low", pw, LowBCryptSHA256().encode(pw, LowBCryptSHA256().salt())))
     pw = pw_list[0]
     encoded += [
         ("pbkdf2_sha256 1001 iterations", pw, LowPBKDF2().encode(pw, "abcdefghijklmnopqrstuv", 1001)),
@@ -391,6 +411,7 @@ def write_hash_fixtures():
         ("argon2 other params", pw, OtherArgon2().encode(pw, OtherArgon2().salt())),
         ("argon2 short salt", pw, LowArgon2().encode(pw, "saltsalt")),
         ("argon2i legacy", pw, argon2i_low(pw, "abcdefghijklmnopqrstuv")),
+        ("scrypt other params", pw, LowScrypt().encode(pw, "abcdefghijklmnopqrstuv", 2**5, 4, 2)),
         ("pbkdf2_sha256 Django default", pw, hashers.make_password(pw, hasher="pbkdf2_sha256")),
         ("argon2 Django default", pw, hashers.make_password(pw, hasher="argon2")),
     ]
@@ -399,10 +420,10 @@ def write_hash_fixtures():
         full = "default" in label
         verdicts = []
         for name in PREFERRED:
-            # Only the cheap preferred configurations for wrong passwords: a wrong
-            # password under a stronger preferred PBKDF2 runs the missing iterations.
             for attempt, candidate in (("right", pw), ("wrong", pw + "x")):
-                if attempt == "wrong" and name == "pbkdf2_sha256@default" and enc.startswith("pbkdf2_sha256$1000"):
+                # A wrong password under a stronger preferred PBKDF2 or bcrypt
+                # runs the missing work (harden_runtime): skip those slow cases.
+                if attempt == "wrong" and name in ("pbkdf2_sha256@default", "bcrypt_sha256@default") and enc.startswith(name.split("@")[0] + "$"):
                     continue
                 # Full-cost hashes: only under their own algorithm's default.
                 if full and not (name.endswith("@default") and enc.startswith(name.split("@")[0] + "$")):
@@ -440,6 +461,8 @@ def write_rust_made(cli):
         ("django-pbkdf2_sha256", ["--format", "django-pbkdf2_sha256", "--iterations", "1000"], "pbkdf2_sha256@1000"),
         ("django-pbkdf2_sha1", ["--format", "django-pbkdf2_sha1", "--iterations", "1000"], "pbkdf2_sha1@1000"),
         ("django-argon2", ["--format", "django-argon2", "--memory-kib", "64", "--time-cost", "1", "--parallelism", "1"], "argon2@t1m64p1"),
+        ("django-scrypt", ["--format", "django-scrypt", "--scrypt-log-n", "4", "--scrypt-r", "8", "--scrypt-p", "1"], "scrypt@n16r8p1"),
+        ("django-bcrypt_sha256", ["--format", "django-bcrypt_sha256", "--bcrypt-cost", "4"], "bcrypt_sha256@4"),
         ("django-argon2 default", ["--format", "django-argon2"], "argon2@default"),
         ("django-pbkdf2_sha256 default", ["--format", "django-pbkdf2_sha256"], "pbkdf2_sha256@default"),
     ]
