@@ -86,20 +86,18 @@ impl Flags {
     }
 
     /// The value of `--name`, if given.
-    #[allow(dead_code)] // used by the domains that take flags
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
     }
 
     /// The value of `--name`, or a usage error saying it is required.
-    #[allow(dead_code)]
     pub(crate) fn require(&self, name: &str) -> Result<&str, UsageError> {
         self.get(name)
             .ok_or_else(|| UsageError::new(format!("flag --{name} is required")))
     }
 
     /// Whether `--name` was given.
-    #[allow(dead_code)]
+    #[allow(dead_code)] // until a command takes a switch (token refresh --rotate)
     pub(crate) fn switch(&self, name: &str) -> bool {
         self.switches.iter().any(|s| s == name)
     }
@@ -113,7 +111,6 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    #[allow(dead_code)]
     pub(crate) fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             code: code.into(),
@@ -131,7 +128,6 @@ pub(crate) fn print_ok(fields: Map<String, Value>) {
 }
 
 /// Prints one `"ok": false` line.
-#[allow(dead_code)]
 pub(crate) fn print_failure(failure: &Failure) {
     print_line(&json!({"ok": false, "code": failure.code, "message": failure.message}));
 }
@@ -143,7 +139,6 @@ fn print_line(value: &Value) {
 }
 
 /// Runs `handle` on every stdin line, printing one JSON line for each.
-#[allow(dead_code)]
 pub(crate) fn for_each_line(
     mut handle: impl FnMut(&str) -> Result<Map<String, Value>, Failure>,
 ) -> Result<Outcome, UsageError> {
