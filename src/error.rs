@@ -16,6 +16,9 @@ pub enum Error {
     /// A key or secret could not be loaded or generated.
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// A token was rejected, or token configuration, keys or storage failed.
+    #[error(transparent)]
+    Token(#[from] crate::token::TokenError),
 }
 
 /// A key or secret could not be loaded or generated.

@@ -36,6 +36,9 @@
 //! compromised host process, side channels below the constant-time primitives of
 //! `ring` and RustCrypto, and the host's transport security.
 //!
+//! The [`token`] module issues and verifies SimpleJWT-compatible access, refresh and
+//! sliding JWTs with key rotation, strict verification and revocation.
+//!
 //! ## Example
 //!
 //! ```
@@ -67,5 +70,6 @@
 pub mod clock;
 pub mod error;
 pub mod secret;
+pub mod token;
 
 pub use error::Error;
