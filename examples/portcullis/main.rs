@@ -12,6 +12,7 @@
 
 mod cli;
 mod keygen;
+mod token;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,15 @@ const USAGE: &str = "\
 usage: portcullis <domain> <op> [flags]
 
   keygen hs256|es256|ed25519      print one new key as a JSON line
+  token issue --alg A --key-env V --kind access|refresh|sliding
+                                  stdin {\"user_id\": \"42\", ...extra claims}; prints the token
+  token verify --alg A --key-env V [--kind access|refresh|sliding|any]
+                                  stdin a token; prints its kind and claims
+  token refresh --alg A --key-env V [--rotate]
+                                  stdin a refresh token; prints access (and refresh)
+  token inspect                   stdin a token; decodes WITHOUT verifying
+    token flags: [--leeway S] [--audience X] [--issuer X] [--user-id-claim C]
+                 [--token-type-claim C] [--jti-claim C] [--kid K] [--now UNIX_SECONDS]
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -54,6 +64,7 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         .ok_or_else(|| UsageError::new(format!("missing <op> after `{domain}`")))?;
     match domain.as_str() {
         "keygen" => keygen::run(op, Flags::parse(flags, &[], &[])?),
+        "token" => token::run(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }

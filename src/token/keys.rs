@@ -730,7 +730,7 @@ impl VerifyingKey {
 /// [`Keyring::set_default`].
 #[derive(Debug)]
 pub struct Keyring {
-    signing: SigningKey,
+    signing: Option<SigningKey>,
     by_kid: HashMap<String, VerifyingKey>,
     default: Option<VerifyingKey>,
 }
@@ -738,17 +738,24 @@ pub struct Keyring {
 impl Keyring {
     /// A keyring that signs with `signing` and verifies its tokens.
     pub fn new(signing: SigningKey) -> Self {
+        let mut ring = Self::verify_only(signing.verifying.clone());
+        ring.signing = Some(signing);
+        ring
+    }
+
+    /// A keyring that only verifies (a resource server holding a public key): the
+    /// key is found by its `kid`, or is the default if it has none.
+    pub fn verify_only(key: VerifyingKey) -> Self {
         let mut ring = Self {
             by_kid: HashMap::new(),
             default: None,
-            signing,
+            signing: None,
         };
-        let own = ring.signing.verifying.clone();
-        match own.kid.clone() {
+        match key.kid.clone() {
             Some(kid) => {
-                ring.by_kid.insert(kid, own);
+                ring.by_kid.insert(kid, key);
             }
-            None => ring.default = Some(own),
+            None => ring.default = Some(key),
         }
         ring
     }
@@ -787,13 +794,13 @@ impl Keyring {
             return Err(key_error(format!("kid `{kid}` is already in the keyring")));
         }
         self.by_kid.insert(kid, next.verifying.clone());
-        self.signing = next;
+        self.signing = Some(next);
         Ok(())
     }
 
     /// Drops the verify-only key `kid`; `false` if absent or if it is the signing key.
     pub fn remove(&mut self, kid: &str) -> bool {
-        if self.signing.kid() == Some(kid) {
+        if self.signing.as_ref().and_then(SigningKey::kid) == Some(kid) {
             return false;
         }
         self.by_kid.remove(kid).is_some()
@@ -801,15 +808,15 @@ impl Keyring {
 
     /// Drops the default (kid-less) verification key, unless the signing key is kid-less.
     pub fn remove_default(&mut self) -> bool {
-        if self.signing.kid.is_none() {
+        if self.signing.as_ref().is_some_and(|s| s.kid.is_none()) {
             return false;
         }
         self.default.take().is_some()
     }
 
-    /// The active signing key.
-    pub fn signing_key(&self) -> &SigningKey {
-        &self.signing
+    /// The active signing key (`None` for a verify-only keyring).
+    pub fn signing_key(&self) -> Option<&SigningKey> {
+        self.signing.as_ref()
     }
 
     /// The key a token's `kid` selects, if any.
@@ -989,7 +996,7 @@ mod tests {
                 .with_kid("two"),
         )
         .unwrap();
-        assert_eq!(ring.signing_key().kid(), Some("two"));
+        assert_eq!(ring.signing_key().and_then(SigningKey::kid), Some("two"));
         assert!(ring.select(Some("one")).is_some());
         assert!(ring.select(None).is_none());
         assert!(!ring.remove("two"));

@@ -321,8 +321,8 @@ impl Tokens {
 
     /// Signs a new token of `kind` for `user_id` with the `extra` claims (any
     /// serializable object; its fields become claims). Adds `token_type`, `exp`,
-    /// `iat`, `jti`, the user id, `refresh_exp` for sliding tokens, and `aud`/`iss`
-    /// when configured.
+    /// `iat`, `jti`, the user id, `refresh_exp` for sliding tokens, a new family id
+    /// for refresh tokens, and `aud`/`iss` when configured.
     ///
     /// # Errors
     /// [`TokenError::Config`] if `extra` is not an object or sets a claim the crate
@@ -332,17 +332,6 @@ impl Tokens {
         kind: TokenKind,
         user_id: &str,
         extra: &T,
-        now: UnixTime,
-    ) -> Result<String, TokenError> {
-        self.issue_in_family(kind, user_id, extra, None, now)
-    }
-
-    fn issue_in_family<T: Serialize + ?Sized>(
-        &self,
-        kind: TokenKind,
-        user_id: &str,
-        extra: &T,
-        family: Option<String>,
         now: UnixTime,
     ) -> Result<String, TokenError> {
         let mut claims = match serde_json::to_value(extra) {
@@ -375,8 +364,8 @@ impl Tokens {
             let refresh_exp = secs_after(now, self.config.sliding_token_refresh_lifetime)?;
             claims.insert(self.names.refresh_exp.clone(), refresh_exp.into());
         }
-        if let Some(family) = family {
-            claims.insert(FAMILY_CLAIM.into(), Value::String(family));
+        if kind == TokenKind::Refresh {
+            claims.insert(FAMILY_CLAIM.into(), Value::String(self.new_id()?));
         }
         self.stamp_and_sign(claims, kind, now, None)
     }
@@ -400,7 +389,10 @@ impl Tokens {
             None => self.new_id()?,
         };
         claims.insert(self.names.jti.clone(), Value::String(jti));
-        codec::encode(&claims, self.keyring.signing_key(), &self.rng)
+        let key = self.keyring.signing_key().ok_or_else(|| {
+            TokenError::Key("this keyring only verifies; it has no signing key".into())
+        })?;
+        codec::encode(&claims, key, &self.rng)
     }
 
     /// A token of `kind` from `source`'s claims, copying every claim but
@@ -590,10 +582,7 @@ impl<S: RevocationStore> TokenService<S> {
         extra: &T,
         now: UnixTime,
     ) -> Result<TokenPair, TokenError> {
-        let family = self.tokens.new_id()?;
-        let refresh =
-            self.tokens
-                .issue_in_family(TokenKind::Refresh, user_id, extra, Some(family), now)?;
+        let refresh = self.tokens.issue(TokenKind::Refresh, user_id, extra, now)?;
         let verified = self
             .tokens
             .verify(&refresh, Some(TokenKind::Refresh), now)?;
