@@ -12,6 +12,7 @@ use portcullis::secret::{Encoding, KeyLength, SecretBytes, SecretString};
 fn main() -> Result<(), portcullis::Error> {
     keys()?;
     time();
+    tokens()?;
     println!("quickstart: done");
     Ok(())
 }
@@ -65,4 +66,41 @@ fn time() {
         clock.now().as_secs(),
         SystemClock.now().as_secs()
     );
+}
+
+/// Tokens: SimpleJWT-compatible pairs, strict verification, rotation with reuse detection.
+fn tokens() -> Result<(), portcullis::Error> {
+    use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, TokenService};
+
+    println!("== tokens");
+    let secret = SecretBytes::from_slice(b"the same SECRET_KEY the Django service uses");
+    let keyring = Keyring::new(SigningKey::hmac(Algorithm::HS256, &secret)?);
+    let service = TokenService::in_memory(TokenConfig::hardened(), keyring)?;
+    let now = UnixTime::from_secs(1_800_000_000).unwrap_or(UnixTime::EPOCH);
+
+    let pair = service.issue_pair("42", &serde_json::json!({"role": "staff"}), now)?;
+    let claims = service.verify_access(&pair.access, now)?;
+    println!(
+        "issued a pair for user {:?}; the access token verifies with role {:?}",
+        claims.user_id(),
+        claims.get("role")
+    );
+    let wrong = service
+        .refresh(&pair.access, now)
+        .err()
+        .map(|e| e.to_string());
+    println!("an access token offered as a refresh token: {wrong:?}");
+    let rotated = service.refresh(&pair.refresh, now)?;
+    let replay = service
+        .refresh(&pair.refresh, now)
+        .err()
+        .map(|e| e.to_string());
+    let after = service
+        .verify_access(&rotated.access, now)
+        .err()
+        .map(|e| e.to_string());
+    println!(
+        "refreshed once; replaying the old refresh token: {replay:?}; its family now: {after:?}"
+    );
+    Ok(())
 }

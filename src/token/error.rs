@@ -162,7 +162,9 @@ pub fn parse_authorization_header<'a>(
     value: &'a str,
     auth_header_types: &[String],
 ) -> Result<Option<&'a str>, TokenError> {
-    let mut parts = value.split_ascii_whitespace();
+    // Python's `bytes.split()` (what SimpleJWT uses) also splits on vertical tab,
+    // which Rust's ASCII whitespace leaves out.
+    let mut parts = value.split(is_python_space).filter(|part| !part.is_empty());
     let Some(scheme) = parts.next() else {
         return Ok(None);
     };
@@ -173,6 +175,11 @@ pub fn parse_authorization_header<'a>(
         (Some(token), None) => Ok(Some(token)),
         _ => Err(TokenError::BadAuthorizationHeader),
     }
+}
+
+/// The bytes Python's `bytes.split()` treats as whitespace.
+fn is_python_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c')
 }
 
 #[cfg(test)]
@@ -199,6 +206,14 @@ mod tests {
         assert_eq!(
             parse_authorization_header("Bearer a b", &bearer()),
             Err(TokenError::BadAuthorizationHeader)
+        );
+        assert_eq!(
+            parse_authorization_header("Bearer\x0ba.b.c", &bearer()),
+            Ok(Some("a.b.c"))
+        );
+        assert_eq!(
+            parse_authorization_header("Bearer a\u{a0}b", &bearer()),
+            Ok(Some("a\u{a0}b"))
         );
         assert_eq!(
             TokenError::BadAuthorizationHeader.code(),
