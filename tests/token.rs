@@ -721,8 +721,104 @@ fn into_crate_error_keeps_the_message() {
     assert_eq!(err.to_string(), "Token is expired");
 }
 
+#[test]
+fn config_loads_from_toml_with_human_durations() {
+    let config: TokenConfig = toml::from_str(
+        r#"
+        access_token_lifetime = "15m"
+        refresh_token_lifetime = "7d"
+        rotate_refresh_tokens = true
+        blacklist_after_rotation = true
+        leeway = 30
+        algorithms = ["HS256", "EdDSA"]
+        auth_header_types = ["Bearer", "JWT"]
+        refresh_cookie_name = "refresh"
+        "#,
+    )
+    .unwrap();
+    config.validate().unwrap();
+    assert_eq!(config.access_token_lifetime, Duration::from_secs(900));
+    assert_eq!(config.refresh_token_lifetime, Duration::from_secs(604_800));
+    assert_eq!(config.leeway, Duration::from_secs(30));
+    assert_eq!(config.refresh_cookie_name.as_deref(), Some("refresh"));
+    let short: TokenConfig = toml::from_str("access_token_lifetime = \"2d\"").unwrap();
+    let err = short.validate().unwrap_err().to_string();
+    assert!(err.contains("refresh_token_lifetime"), "{err}");
+}
+
+#[test]
+fn every_algorithm_signs_and_verifies_and_refuses_the_others() {
+    let rng = ring::rand::SystemRandom::new();
+    let fixtures: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/token/simplejwt_tokens.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let rsa_pem = fixtures["keys"]["RS256"]["private"].as_str().unwrap();
+    let es384 =
+        EcdsaKeyPair::generate_pkcs8(&ring::signature::ECDSA_P384_SHA384_FIXED_SIGNING, &rng)
+            .unwrap();
+    let es256 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let ed = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    let mut issued = Vec::new();
+    for alg in Algorithm::ALL {
+        let key = match alg {
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
+                SigningKey::hmac(alg, &SecretBytes::from_slice(SECRET)).unwrap()
+            }
+            Algorithm::ES256 => SigningKey::from_pkcs8_der(alg, es256.as_ref()).unwrap(),
+            Algorithm::ES384 => SigningKey::from_pkcs8_der(alg, es384.as_ref()).unwrap(),
+            Algorithm::EdDSA => SigningKey::from_pkcs8_der(alg, ed.as_ref()).unwrap(),
+            _ => SigningKey::from_pem(alg, rsa_pem).unwrap(),
+        };
+        let mut config = TokenConfig::simplejwt_defaults();
+        config.algorithms = vec![alg];
+        let svc = TokenService::in_memory(config, Keyring::new(key)).unwrap();
+        let pair = svc.issue_pair("7", &json!({}), at(NOW)).unwrap();
+        assert_eq!(
+            inspect(&pair.access, 8192).unwrap().header["alg"],
+            alg.as_str()
+        );
+        svc.verify_access(&pair.access, at(NOW)).unwrap();
+        issued.push((alg, svc, pair.access));
+    }
+    for (alg, svc, _) in &issued {
+        for (other, _, token) in &issued {
+            if alg != other {
+                assert!(
+                    svc.verify_access(token, at(NOW)).is_err(),
+                    "{alg} accepted {other}"
+                );
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// exp is exclusive and leeway extends it exactly; nbf is inclusive.
+    #[test]
+    fn time_boundaries_hold_for_any_lifetime_and_leeway(lifetime in 1u64..100_000, leeway in 0u64..3600) {
+        let mut config = TokenConfig::simplejwt_defaults();
+        config.access_token_lifetime = Duration::from_secs(lifetime);
+        config.refresh_token_lifetime = Duration::from_secs(lifetime.max(86_400));
+        config.leeway = Duration::from_secs(leeway);
+        let svc = service(config);
+        let token = svc.tokens().issue(TokenKind::Access, "7", &json!({}), at(NOW)).unwrap();
+        let limit = (NOW + lifetime + leeway) * 1_000_000_000;
+        prop_assert!(svc.verify_access(&token, UnixTime::from_nanos(limit - 1)).is_ok());
+        prop_assert_eq!(svc.verify_access(&token, UnixTime::from_nanos(limit)), Err(TokenError::Expired));
+        let early = (NOW - leeway) * 1_000_000_000;
+        prop_assert!(svc.verify_access(&token, UnixTime::from_nanos(early)).is_ok());
+        prop_assert_eq!(
+            svc.verify_access(&token, UnixTime::from_nanos(early - 1)),
+            Err(TokenError::Invalid(Invalid::IssuedInFuture))
+        );
+    }
 
     /// Changing any one character of a valid token (to another base64url character,
     /// or a dot) makes it fail.
