@@ -633,6 +633,33 @@ impl VerifyingKey {
         }
     }
 
+    /// Every key of a JWKS document (another issuer's, or ours from elsewhere), each
+    /// with the algorithm its `alg` member declares; keys must have `alg` and `kid`.
+    ///
+    /// # Errors
+    /// [`TokenError::Key`] naming the first key (by position) that cannot be used.
+    pub fn from_jwks(set: &JwkSet) -> Result<Vec<Self>, TokenError> {
+        set.keys
+            .iter()
+            .enumerate()
+            .map(|(i, jwk)| {
+                let alg = jwk
+                    .common
+                    .key_algorithm
+                    .and_then(|declared| {
+                        Algorithm::ALL
+                            .into_iter()
+                            .find(|a| a.key_algorithm() == declared)
+                    })
+                    .ok_or_else(|| key_error(format!("JWKS key {i} has no supported `alg`")))?;
+                if jwk.common.key_id.is_none() {
+                    return Err(key_error(format!("JWKS key {i} has no `kid`")));
+                }
+                Self::from_jwk(alg, jwk).map_err(|e| key_error(format!("JWKS key {i}: {e}")))
+            })
+            .collect()
+    }
+
     /// Sets the key id this key is found under.
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
@@ -971,6 +998,12 @@ mod tests {
             assert!(key.verifying_key().verify(b"msh", &signature).is_err());
             let jwk = key.verifying_key().to_public_jwk().unwrap();
             let back = VerifyingKey::from_jwk(alg, &jwk).unwrap();
+            let set = JwkSet {
+                keys: vec![jwk.clone()],
+            };
+            let from_set = VerifyingKey::from_jwks(&set).unwrap();
+            assert_eq!(from_set.len(), 1);
+            from_set[0].verify(b"msg", &signature).unwrap();
             back.verify(b"msg", &signature).unwrap();
             assert_eq!(back.kid(), Some("a"));
             // The wrong algorithm for the family is refused at load time.

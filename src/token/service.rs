@@ -23,6 +23,7 @@ use super::revocation::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status,
 };
 use crate::clock::UnixTime;
+use jsonwebtoken::jwk::JwkSet;
 
 /// The pure token engine: a validated configuration and a keyring.
 #[derive(Debug)]
@@ -263,6 +264,31 @@ impl Tokens {
     pub fn add_verifying_key(&mut self, key: VerifyingKey) -> Result<(), TokenError> {
         self.check_algorithm(key.algorithm())?;
         self.keyring.add_verifier(key)
+    }
+
+    /// Adds every key of a JWKS document as a verify-only key (see
+    /// [`VerifyingKey::from_jwks`]); nothing is added if any key is refused.
+    ///
+    /// # Errors
+    /// [`TokenError::Key`] or [`TokenError::Config`] for the first unusable key.
+    pub fn add_jwks(&mut self, set: &JwkSet) -> Result<usize, TokenError> {
+        let keys = VerifyingKey::from_jwks(set)?;
+        for key in &keys {
+            self.check_algorithm(key.algorithm())?;
+            let kid = key.kid().unwrap_or_default();
+            if self.keyring.select(Some(kid)).is_some()
+                || keys.iter().filter(|k| k.kid() == Some(kid)).count() > 1
+            {
+                return Err(TokenError::Key(format!(
+                    "kid `{kid}` is already in the keyring"
+                )));
+            }
+        }
+        let count = keys.len();
+        for key in keys {
+            self.keyring.add_verifier(key)?;
+        }
+        Ok(count)
     }
 
     /// Drops a verify-only key once its tokens have expired; `false` if absent or signing.
