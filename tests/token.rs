@@ -674,8 +674,9 @@ fn the_sans_io_path_gives_the_same_answers() {
         .verify(&pair.access, Some(TokenKind::Access), at(NOW))
         .unwrap();
     let lookup = verified.lookup();
-    assert_eq!(lookup.user.as_deref(), Some("7"));
-    let claims = verified.finish(store.status(&lookup).unwrap()).unwrap();
+    assert_eq!(lookup.user, Some("7"));
+    let status = store.status(&lookup).unwrap();
+    let claims = verified.finish(status).unwrap();
     assert_eq!(claims.user_id(), Some("7"));
 
     // Refresh: the plan asks for a consume; replaying it reports reuse and the revocation.

@@ -16,14 +16,16 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use super::error::TokenError;
 
 /// What to look up for one token: its id, family and user, and when it was issued.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Lookup {
+///
+/// It borrows from the verified token, so the per-request check copies nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lookup<'a> {
     /// The token id (`jti`).
-    pub jti: Option<String>,
+    pub jti: Option<&'a str>,
     /// The refresh family (`family` claim).
-    pub family: Option<String>,
+    pub family: Option<&'a str>,
     /// The user id.
-    pub user: Option<String>,
+    pub user: Option<&'a str>,
     /// `iat`, Unix seconds (`None` counts as issued before any cutoff).
     pub issued_at: Option<u64>,
     /// `exp`, Unix seconds: how long an entry about this token must be kept.
@@ -85,13 +87,13 @@ pub trait RevocationStore: Send + Sync {
     ///
     /// # Errors
     /// [`TokenError::Store`] when the backend fails; callers treat that as "not verified".
-    fn status(&self, token: &Lookup) -> Result<Status, TokenError>;
+    fn status(&self, token: &Lookup<'_>) -> Result<Status, TokenError>;
 
     /// Atomically checks `token` and marks its `jti` used.
     ///
     /// # Errors
     /// [`TokenError::Store`] when the backend fails or is full.
-    fn consume(&self, token: &Lookup) -> Result<Consumed, TokenError>;
+    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, TokenError>;
 
     /// Records a revocation.
     ///
@@ -124,18 +126,18 @@ impl Inner {
         self.jtis.len() + self.families.len() + self.users.len()
     }
 
-    fn status(&self, token: &Lookup) -> Status {
-        if let Some(jti) = &token.jti
+    fn status(&self, token: &Lookup<'_>) -> Status {
+        if let Some(jti) = token.jti
             && matches!(self.jtis.get(jti), Some((JtiState::Revoked, _)))
         {
             return Status::Revoked;
         }
-        if let Some(family) = &token.family
+        if let Some(family) = token.family
             && self.families.contains_key(family)
         {
             return Status::Revoked;
         }
-        if let Some(user) = &token.user
+        if let Some(user) = token.user
             && let Some((cutoff, _)) = self.users.get(user)
             && token.issued_at.is_none_or(|iat| iat < *cutoff)
         {
@@ -208,16 +210,16 @@ impl MemoryRevocationStore {
 }
 
 impl RevocationStore for MemoryRevocationStore {
-    fn status(&self, token: &Lookup) -> Result<Status, TokenError> {
+    fn status(&self, token: &Lookup<'_>) -> Result<Status, TokenError> {
         Ok(self.lock().status(token))
     }
 
-    fn consume(&self, token: &Lookup) -> Result<Consumed, TokenError> {
+    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, TokenError> {
         let mut inner = self.lock();
         if inner.status(token) == Status::Revoked {
             return Ok(Consumed::Revoked);
         }
-        let Some(jti) = &token.jti else {
+        let Some(jti) = token.jti else {
             return Err(TokenError::NoId);
         };
         if inner.jtis.contains_key(jti) {
@@ -226,7 +228,7 @@ impl RevocationStore for MemoryRevocationStore {
         self.full(&inner, true)?;
         inner
             .jtis
-            .insert(jti.clone(), (JtiState::Consumed, token.expires_at));
+            .insert(jti.to_owned(), (JtiState::Consumed, token.expires_at));
         Ok(Consumed::Fresh)
     }
 
@@ -270,11 +272,11 @@ impl RevocationStore for MemoryRevocationStore {
 mod tests {
     use super::*;
 
-    fn lookup(jti: &str) -> Lookup {
+    fn lookup(jti: &str) -> Lookup<'_> {
         Lookup {
-            jti: Some(jti.into()),
-            family: Some("fam".into()),
-            user: Some("7".into()),
+            jti: Some(jti),
+            family: Some("fam"),
+            user: Some("7"),
             issued_at: Some(100),
             expires_at: 200,
         }

@@ -43,7 +43,7 @@ pub struct Verified {
 
 impl Verified {
     /// The revocation lookup this token needs.
-    pub fn lookup(&self) -> Lookup {
+    pub fn lookup(&self) -> Lookup<'_> {
         lookup(&self.claims)
     }
 
@@ -65,12 +65,12 @@ impl Verified {
 }
 
 /// What a refresh needs from the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StoreStep {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreStep<'a> {
     /// Check the lookup's status ([`RevocationStore::status`]).
-    Check(Lookup),
+    Check(Lookup<'a>),
     /// Consume the token atomically ([`RevocationStore::consume`]).
-    Consume(Lookup),
+    Consume(Lookup<'a>),
 }
 
 /// The store's answer to a [`StoreStep`].
@@ -112,7 +112,7 @@ pub struct RefreshPlan<'a> {
 
 impl RefreshPlan<'_> {
     /// What the host must ask its store.
-    pub fn store_step(&self) -> StoreStep {
+    pub fn store_step(&self) -> StoreStep<'_> {
         let l = lookup(&self.claims);
         if self.consume {
             StoreStep::Consume(l)
@@ -175,11 +175,11 @@ fn check_algorithm(config: &TokenConfig, alg: Algorithm) -> Result<(), TokenErro
     }
 }
 
-fn lookup(claims: &Claims) -> Lookup {
+fn lookup(claims: &Claims) -> Lookup<'_> {
     Lookup {
-        jti: claims.jti().map(str::to_owned),
-        family: claims.family().map(str::to_owned),
-        user: claims.user_id().map(str::to_owned),
+        jti: claims.jti(),
+        family: claims.family(),
+        user: claims.user_id(),
         issued_at: claims.iat(),
         expires_at: claims.exp(),
     }
