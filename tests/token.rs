@@ -451,6 +451,15 @@ fn rotation_is_single_use_and_reuse_revokes_the_family() {
     let rotated = first.refresh.clone().unwrap();
     let second = svc.refresh(&rotated, at(NOW + 20)).unwrap();
     svc.verify_access(&second.access, at(NOW + 20)).unwrap();
+    // Like SimpleJWT with BLACKLIST_AFTER_ROTATION, the verify endpoint calls a
+    // rotated-out refresh token blacklisted.
+    assert_eq!(
+        svc.verify_any(&pair.refresh, at(NOW + 20)),
+        Err(TokenError::Blacklisted)
+    );
+    svc.verify_any(&rotated, at(NOW + 20)).unwrap_err();
+    svc.verify_any(second.refresh.as_ref().unwrap(), at(NOW + 20))
+        .unwrap();
     // The attacker replays the first refresh token.
     assert_eq!(
         svc.refresh(&pair.refresh, at(NOW + 30)),

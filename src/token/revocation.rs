@@ -37,7 +37,8 @@ pub struct Lookup<'a> {
 pub enum Status {
     /// Nothing revokes it.
     Active,
-    /// Its id or family was revoked, or its user's cutoff is after its `iat`.
+    /// Its id was revoked or consumed, its family revoked, or its user's cutoff is
+    /// after its `iat`.
     Revoked,
 }
 
@@ -127,8 +128,10 @@ impl Inner {
     }
 
     fn status(&self, token: &Lookup<'_>) -> Status {
+        // A consumed (rotated-out) refresh token is as dead as a revoked one, as
+        // SimpleJWT's blacklist-after-rotation makes it.
         if let Some(jti) = token.jti
-            && matches!(self.jtis.get(jti), Some((JtiState::Revoked, _)))
+            && self.jtis.contains_key(jti)
         {
             return Status::Revoked;
         }
@@ -216,14 +219,14 @@ impl RevocationStore for MemoryRevocationStore {
 
     fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, TokenError> {
         let mut inner = self.lock();
-        if inner.status(token) == Status::Revoked {
-            return Ok(Consumed::Revoked);
-        }
         let Some(jti) = token.jti else {
             return Err(TokenError::NoId);
         };
-        if inner.jtis.contains_key(jti) {
+        if matches!(inner.jtis.get(jti), Some((JtiState::Consumed, _))) {
             return Ok(Consumed::AlreadyUsed);
+        }
+        if inner.status(token) == Status::Revoked {
+            return Ok(Consumed::Revoked);
         }
         self.full(&inner, true)?;
         inner
@@ -287,7 +290,8 @@ mod tests {
         let store = MemoryRevocationStore::default();
         assert_eq!(store.consume(&lookup("a")).unwrap(), Consumed::Fresh);
         assert_eq!(store.consume(&lookup("a")).unwrap(), Consumed::AlreadyUsed);
-        assert_eq!(store.status(&lookup("a")).unwrap(), Status::Active);
+        assert_eq!(store.status(&lookup("a")).unwrap(), Status::Revoked);
+        assert_eq!(store.status(&lookup("b")).unwrap(), Status::Active);
         store
             .revoke(Revocation::Family {
                 family: "fam".into(),
