@@ -244,6 +244,9 @@ enum Verifier {
 /// A private or secret key that signs tokens with one algorithm.
 ///
 /// Built once; `ring` holds the parsed key. `Debug` shows only the algorithm and `kid`.
+/// The crate keeps no copy of the raw secret or PEM (decoding buffers are wiped);
+/// `ring`'s own key objects (including an HMAC key's precomputed hash state) are not
+/// wiped on drop, which `ring` offers no way to do.
 pub struct SigningKey {
     alg: Algorithm,
     kid: Option<String>,

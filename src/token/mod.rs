@@ -8,8 +8,10 @@
 //! - Verification is strict (RFC 8725): size cap before decoding; the key chosen by
 //!   `kid` fixes `alg` (so `none` and HS/RS confusion fail); embedded `jwk`, `jku`,
 //!   `x5u`, `x5c` and any `crit` are refused; `exp` required; `nbf`, future `iat`,
-//!   optional maximum age, `aud`/`iss`; wrongly typed or duplicated claims refused;
-//!   `token_type` must match the kind.
+//!   optional maximum age, `aud`/`iss` (required when configured; a token carrying
+//!   `aud` when none is configured is refused, where SimpleJWT would skip the check);
+//!   wrongly typed or duplicated claims refused; `token_type` must match the kind.
+//!   A refresh token consumed by rotation counts as revoked everywhere.
 //! - [`TokenService`]: issue a pair, verify, refresh with rotation (single-use refresh
 //!   tokens, atomic; replay revokes the family, RFC 9700 section 4.14), logout,
 //!   revoke a user's older tokens, sliding tokens, purge. [`Tokens`] is the same
