@@ -169,3 +169,46 @@ fn tokens_issued_here_were_accepted_by_simplejwt() {
         }
     }
 }
+
+#[test]
+fn simplejwt_sliding_tokens_renew_here_keeping_their_jti() {
+    let data = fixture("simplejwt_tokens.json");
+    for case in data["cases"].as_array().unwrap() {
+        if case["kind"] != "sliding" {
+            continue;
+        }
+        let alg: Algorithm = case["alg"].as_str().unwrap().parse().unwrap();
+        let iat = case["claims"]["iat"].as_u64().unwrap();
+        let svc = signer(&data, alg, case);
+        let renewed = svc
+            .refresh_sliding(case["token"].as_str().unwrap(), at(iat + 60))
+            .unwrap();
+        let claims = svc
+            .verify(&renewed, TokenKind::Sliding, at(iat + 60))
+            .unwrap();
+        assert_eq!(claims.jti(), case["claims"]["jti"].as_str());
+        assert_eq!(claims.refresh_exp(), case["claims"]["refresh_exp"].as_u64());
+        assert_eq!(claims.exp(), iat + 60 + 300);
+    }
+}
+
+#[test]
+fn an_audience_simplejwt_would_ignore_is_refused_here_unless_configured() {
+    let data = fixture("simplejwt_tokens.json");
+    let case = data["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["audience"].is_string())
+        .unwrap();
+    let iat = case["claims"]["iat"].as_u64().unwrap();
+    let token = case["token"].as_str().unwrap();
+    let plain = verifier(&data, Algorithm::HS256, &json!({}), false);
+    assert_eq!(
+        plain.verify(token, kind(case), at(iat)),
+        Err(TokenError::Invalid(portcullis::token::Invalid::Audience))
+    );
+    verifier(&data, Algorithm::HS256, case, false)
+        .verify(token, kind(case), at(iat))
+        .unwrap();
+}
