@@ -598,6 +598,24 @@ fn sliding_tokens_renew_until_refresh_exp() {
 }
 
 #[test]
+fn purging_never_revives_a_token_still_inside_its_leeway() {
+    let mut config = TokenConfig::hardened();
+    config.leeway = Duration::from_secs(30);
+    let svc = service(config);
+    let pair = svc.issue_pair("7", &json!({}), at(NOW)).unwrap();
+    svc.refresh(&pair.refresh, at(NOW)).unwrap();
+    let exp = NOW + 7 * 86_400;
+    // At exp the token is still valid thanks to the leeway: its consumed entry must stay.
+    assert_eq!(svc.purge_expired(at(exp)).unwrap(), 0);
+    assert_eq!(svc.refresh(&pair.refresh, at(exp)), Err(TokenError::Reused));
+    assert_eq!(svc.purge_expired(at(exp + 30 + 7 * 86_400)).unwrap(), 2);
+    assert_eq!(
+        svc.refresh(&pair.refresh, at(exp + 30)),
+        Err(TokenError::Expired)
+    );
+}
+
+#[test]
 fn purge_drops_only_moot_entries() {
     let svc = service(TokenConfig::hardened());
     let pair = svc.issue_pair("7", &json!({}), at(NOW)).unwrap();

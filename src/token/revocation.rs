@@ -28,7 +28,8 @@ pub struct Lookup<'a> {
     pub user: Option<&'a str>,
     /// `iat`, Unix seconds (`None` counts as issued before any cutoff).
     pub issued_at: Option<u64>,
-    /// `exp`, Unix seconds: how long an entry about this token must be kept.
+    /// When the token can no longer verify (`exp` plus the leeway), Unix seconds:
+    /// how long an entry about it must be kept.
     pub expires_at: u64,
 }
 

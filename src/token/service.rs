@@ -39,12 +39,15 @@ pub struct Tokens {
 #[must_use = "a verified token still needs its revocation status: call finish"]
 pub struct Verified {
     claims: Claims,
+    /// When the token can no longer verify (`exp` plus leeway): how long a
+    /// revocation entry about it must be kept.
+    dead_after: u64,
 }
 
 impl Verified {
     /// The revocation lookup this token needs.
     pub fn lookup(&self) -> Lookup<'_> {
-        lookup(&self.claims)
+        lookup(&self.claims, self.dead_after)
     }
 
     /// Completes verification with the store's answer.
@@ -106,6 +109,7 @@ pub struct TokenPair {
 pub struct RefreshPlan<'a> {
     tokens: &'a Tokens,
     claims: Claims,
+    dead_after: u64,
     now: UnixTime,
     consume: bool,
 }
@@ -113,7 +117,7 @@ pub struct RefreshPlan<'a> {
 impl RefreshPlan<'_> {
     /// What the host must ask its store.
     pub fn store_step(&self) -> StoreStep<'_> {
-        let l = lookup(&self.claims);
+        let l = lookup(&self.claims, self.dead_after);
         if self.consume {
             StoreStep::Consume(l)
         } else {
@@ -131,7 +135,7 @@ impl RefreshPlan<'_> {
             },
             None => Revocation::Jti {
                 jti: self.claims.jti().unwrap_or_default().to_owned(),
-                until: self.claims.exp(),
+                until: self.dead_after,
             },
         }
     }
@@ -175,13 +179,13 @@ fn check_algorithm(config: &TokenConfig, alg: Algorithm) -> Result<(), TokenErro
     }
 }
 
-fn lookup(claims: &Claims) -> Lookup<'_> {
+fn lookup(claims: &Claims, dead_after: u64) -> Lookup<'_> {
     Lookup {
         jti: claims.jti(),
         family: claims.family(),
         user: claims.user_id(),
         issued_at: claims.iat(),
-        expires_at: claims.exp(),
+        expires_at: dead_after,
     }
 }
 
@@ -309,7 +313,10 @@ impl Tokens {
         bytes[8] = (bytes[8] & 0x3f) | 0x80;
         let mut out = String::with_capacity(32);
         for b in bytes {
-            out.push_str(&format!("{b:02x}"));
+            for nibble in [b >> 4, b & 0x0f] {
+                // A nibble is always a base-16 digit; from_digit writes it lowercase.
+                out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+            }
         }
         Ok(out)
     }
@@ -459,7 +466,8 @@ impl Tokens {
         let payload = codec::verify_signature(token, &self.keyring, self.config.max_token_bytes)?;
         let claims = Claims::parse(&payload, &self.names)?;
         self.check_claims(&claims, kind, now)?;
-        Ok(Verified { claims })
+        let dead_after = claims.exp().saturating_add(self.config.leeway.as_secs());
+        Ok(Verified { claims, dead_after })
     }
 
     fn check_claims(
@@ -524,6 +532,7 @@ impl Tokens {
         Ok(RefreshPlan {
             tokens: self,
             claims: verified.claims,
+            dead_after: verified.dead_after,
             now,
             consume: self.config.rotate_refresh_tokens && self.config.blacklist_after_rotation,
         })
@@ -678,11 +687,16 @@ impl<S: RevocationStore> TokenService<S> {
     /// # Errors
     /// As [`TokenService::verify`] for [`TokenKind::Refresh`], or a store error.
     pub fn logout(&self, refresh_token: &str, now: UnixTime) -> Result<(), TokenError> {
-        let claims = self.verify(refresh_token, TokenKind::Refresh, now)?;
+        let verified = self
+            .tokens
+            .verify(refresh_token, Some(TokenKind::Refresh), now)?;
+        let until = verified.dead_after;
+        let status = self.store.status(&verified.lookup())?;
+        let claims = verified.finish(status)?;
         if let Some(jti) = claims.jti() {
             self.store.revoke(Revocation::Jti {
                 jti: jti.to_owned(),
-                until: claims.exp(),
+                until,
             })?;
         }
         if let Some(family) = claims.family() {
