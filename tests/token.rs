@@ -420,6 +420,40 @@ fn issued_tokens_carry_simplejwt_claims() {
 }
 
 #[test]
+fn claim_names_are_configurable_as_in_simplejwt() {
+    let mut config = TokenConfig::hardened();
+    config.user_id_claim = "uid".into();
+    config.token_type_claim = "kind".into();
+    config.jti_claim = "token_id".into();
+    let svc = service(config);
+    let pair = svc.issue_pair("7", &json!({}), at(NOW)).unwrap();
+    let raw = inspect(&pair.access, 8192).unwrap().claims;
+    assert_eq!(raw["uid"], "7");
+    assert_eq!(raw["kind"], "access");
+    assert!(raw["token_id"].is_string());
+    assert!(
+        !raw.contains_key("user_id") && !raw.contains_key("token_type") && !raw.contains_key("jti")
+    );
+    let c = svc.verify_access(&pair.access, at(NOW)).unwrap();
+    assert_eq!(c.user_id(), Some("7"));
+    let next = svc.refresh(&pair.refresh, at(NOW)).unwrap();
+    assert_eq!(svc.refresh(&pair.refresh, at(NOW)), Err(TokenError::Reused));
+    assert_eq!(
+        svc.verify_access(&next.access, at(NOW)),
+        Err(TokenError::Blacklisted)
+    );
+    // A default-named SimpleJWT token has no type under these names.
+    assert_eq!(
+        verify_with(&svc, &forge(&hs_header(), &claims("access"))),
+        Err(TokenError::NoId)
+    );
+}
+
+fn verify_with(svc: &TokenService, token: &str) -> Result<(), TokenError> {
+    svc.verify_access(token, at(NOW)).map(|_| ())
+}
+
+#[test]
 fn refresh_without_rotation_copies_claims_and_keeps_the_token_usable() {
     let svc = service(TokenConfig::simplejwt_defaults());
     let pair = svc
