@@ -16,6 +16,7 @@ fn main() -> Result<(), portcullis::Error> {
     crypto_tour()?;
     rate_limits()?;
     passwords_tour()?;
+    tokens()?;
     println!("quickstart: done");
     Ok(())
 }
@@ -213,6 +214,43 @@ fn passwords_tour() -> Result<(), portcullis::Error> {
     println!(
         "Django-format argon2 hash verifies: {}, must update: {}",
         check.is_correct, check.must_update
+    );
+    Ok(())
+}
+
+/// Tokens: SimpleJWT-compatible pairs, strict verification, rotation with reuse detection.
+fn tokens() -> Result<(), portcullis::Error> {
+    use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, TokenService};
+
+    println!("== tokens");
+    let secret = SecretBytes::from_slice(b"the same SECRET_KEY the Django service uses");
+    let keyring = Keyring::new(SigningKey::hmac(Algorithm::HS256, &secret)?);
+    let service = TokenService::in_memory(TokenConfig::hardened(), keyring)?;
+    let now = UnixTime::from_secs(1_800_000_000).unwrap_or(UnixTime::EPOCH);
+
+    let pair = service.issue_pair("42", &serde_json::json!({"role": "staff"}), now)?;
+    let claims = service.verify_access(&pair.access, now)?;
+    println!(
+        "issued a pair for user {:?}; the access token verifies with role {:?}",
+        claims.user_id(),
+        claims.get("role")
+    );
+    let wrong = service
+        .refresh(&pair.access, now)
+        .err()
+        .map(|e| e.to_string());
+    println!("an access token offered as a refresh token: {wrong:?}");
+    let rotated = service.refresh(&pair.refresh, now)?;
+    let replay = service
+        .refresh(&pair.refresh, now)
+        .err()
+        .map(|e| e.to_string());
+    let after = service
+        .verify_access(&rotated.access, now)
+        .err()
+        .map(|e| e.to_string());
+    println!(
+        "refreshed once; replaying the old refresh token: {replay:?}; its family now: {after:?}"
     );
     Ok(())
 }

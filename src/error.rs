@@ -28,6 +28,9 @@ pub enum Error {
     /// A password could not be hashed or verified, or a policy setting is wrong.
     #[error(transparent)]
     Password(#[from] crate::password::PasswordError),
+    /// A token was rejected, or token configuration, keys or storage failed.
+    #[error(transparent)]
+    Token(#[from] crate::token::TokenError),
 }
 
 /// A key or secret could not be loaded or generated.

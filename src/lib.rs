@@ -47,6 +47,9 @@
 //! compromised host process, side channels below the constant-time primitives of
 //! `ring` and RustCrypto, and the host's transport security.
 //!
+//! The [`token`] module issues and verifies SimpleJWT-compatible access, refresh and
+//! sliding JWTs with key rotation, strict verification and revocation.
+//!
 //! ## Example
 //!
 //! ```
@@ -83,6 +86,7 @@ pub mod error;
 pub mod password;
 pub mod ratelimit;
 pub mod secret;
+pub mod token;
 pub mod web;
 
 pub use error::Error;

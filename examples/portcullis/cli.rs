@@ -97,7 +97,6 @@ impl Flags {
     }
 
     /// Whether `--name` was given.
-    #[allow(dead_code)] // until a command takes a switch (token refresh --rotate)
     pub(crate) fn switch(&self, name: &str) -> bool {
         self.switches.iter().any(|s| s == name)
     }

@@ -15,6 +15,7 @@ mod crypto;
 mod keygen;
 mod password;
 mod ratelimit;
+mod token;
 mod web;
 
 use std::process::ExitCode;
@@ -51,6 +52,15 @@ usage: portcullis <domain> <op> [flags]
                                   stdin JSON with password: prints hash
   password verify [same flags: the preferred hasher, for must_update]
                                   stdin JSON with password and hash: prints must_update
+  token issue --alg A --key-env V --kind access|refresh|sliding
+                                  stdin {\"user_id\": \"42\", ...extra claims}; prints the token
+  token verify --alg A --key-env V [--kind access|refresh|sliding|any]
+                                  stdin a token; prints its kind and claims
+  token refresh --alg A --key-env V [--rotate]
+                                  stdin a refresh token; prints access (and refresh)
+  token inspect                   stdin a token; decodes WITHOUT verifying
+    token flags: [--leeway S] [--audience X] [--issuer X] [--user-id-claim C]
+                 [--token-type-claim C] [--jti-claim C] [--kid K] [--now UNIX_SECONDS]
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -89,6 +99,7 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         "sealed" => crypto::run_sealed(op, flags),
         "ratelimit" => ratelimit::run(op, flags),
         "password" => password::run(op, flags),
+        "token" => token::run(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }

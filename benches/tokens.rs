@@ -1,0 +1,168 @@
+//! Token costs beside their peers, in the same run:
+//! - verify an access token (every check plus the in-memory revocation lookup) beside
+//!   raw `jsonwebtoken::decode` with the same ring provider, and a bare ring HMAC
+//!   over the same signing input;
+//! - sign (issue an access token) with ES256 and EdDSA beside bare ring signing with
+//!   a pre-parsed key over a signing input of the same length;
+//! - issue a pair and refresh with rotation.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use jsonwebtoken::{DecodingKey, Validation};
+use portcullis::clock::UnixTime;
+use portcullis::secret::SecretBytes;
+use portcullis::token::provider::install_ring_provider;
+use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, TokenKind, TokenService};
+use ring::rand::SystemRandom;
+use ring::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _,
+};
+use serde_json::{Value, json};
+
+const SECRET: &[u8] = b"django-insecure-0123456789abcdefghijklmnopqrstuvwxyz";
+
+fn now() -> UnixTime {
+    portcullis::clock::Clock::now(&portcullis::clock::SystemClock)
+}
+
+fn service(key: SigningKey, config: TokenConfig) -> TokenService {
+    let mut config = config;
+    config.algorithms = vec![key.algorithm()];
+    TokenService::in_memory(config, Keyring::new(key)).unwrap()
+}
+
+fn jwt_validation(alg: jsonwebtoken::Algorithm) -> Validation {
+    let mut v = Validation::new(alg);
+    v.leeway = 0;
+    v
+}
+
+fn verify(c: &mut Criterion) {
+    install_ring_provider();
+    let rng = SystemRandom::new();
+    let es = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let ed = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    let es_pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, es.as_ref(), &rng).unwrap();
+    let ed_pair = Ed25519KeyPair::from_pkcs8(ed.as_ref()).unwrap();
+    let cases = [
+        (
+            "hs256",
+            SigningKey::hmac(Algorithm::HS256, &SecretBytes::from_slice(SECRET)).unwrap(),
+            DecodingKey::from_secret(SECRET),
+        ),
+        (
+            "es256",
+            SigningKey::from_pkcs8_der(Algorithm::ES256, es.as_ref()).unwrap(),
+            DecodingKey::from_ec_der(es_pair.public_key().as_ref()),
+        ),
+        (
+            "eddsa",
+            SigningKey::from_pkcs8_der(Algorithm::EdDSA, ed.as_ref()).unwrap(),
+            DecodingKey::from_ed_der(ed_pair.public_key().as_ref()),
+        ),
+    ];
+    for (name, key, decoding) in cases {
+        let alg = key.algorithm();
+        let svc = service(key, TokenConfig::hardened());
+        let now = now();
+        let token = svc
+            .issue_pair("42", &json!({"role": "staff"}), now)
+            .unwrap()
+            .access;
+        svc.verify_access(&token, now).unwrap();
+        let validation = jwt_validation(alg.to_jsonwebtoken());
+        jsonwebtoken::decode::<Value>(&token, &decoding, &validation).unwrap();
+
+        let mut group = c.benchmark_group(format!("verify_access_{name}"));
+        group.bench_function("portcullis_all_checks_and_revocation", |b| {
+            b.iter(|| svc.verify_access(black_box(&token), now).unwrap())
+        });
+        group.bench_function("baseline_jsonwebtoken_decode", |b| {
+            b.iter(|| {
+                jsonwebtoken::decode::<Value>(black_box(&token), &decoding, &validation).unwrap()
+            })
+        });
+        if name == "hs256" {
+            let (input, sig) = token.rsplit_once('.').unwrap();
+            let mac =
+                base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, sig)
+                    .unwrap();
+            let hkey = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET);
+            group.bench_function("baseline_bare_ring_hmac", |b| {
+                b.iter(|| ring::hmac::verify(&hkey, black_box(input.as_bytes()), &mac).unwrap())
+            });
+        }
+        group.finish();
+    }
+}
+
+fn sign(c: &mut Criterion) {
+    let rng = SystemRandom::new();
+    let es = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let ed = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    let es_pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, es.as_ref(), &rng).unwrap();
+    let ed_pair = Ed25519KeyPair::from_pkcs8(ed.as_ref()).unwrap();
+    let now = now();
+    for (name, key) in [
+        (
+            "es256",
+            SigningKey::from_pkcs8_der(Algorithm::ES256, es.as_ref()).unwrap(),
+        ),
+        (
+            "eddsa",
+            SigningKey::from_pkcs8_der(Algorithm::EdDSA, ed.as_ref()).unwrap(),
+        ),
+    ] {
+        let svc = service(key, TokenConfig::hardened());
+        let extra = json!({"role": "staff"});
+        let sample = svc
+            .tokens()
+            .issue(TokenKind::Access, "42", &extra, now)
+            .unwrap();
+        let input = sample.rsplit_once('.').unwrap().0.as_bytes().to_vec();
+        let mut group = c.benchmark_group(format!("sign_access_{name}"));
+        group.bench_function("portcullis_issue", |b| {
+            b.iter(|| {
+                svc.tokens()
+                    .issue(TokenKind::Access, black_box("42"), &extra, now)
+                    .unwrap()
+            })
+        });
+        if name == "es256" {
+            group.bench_function("baseline_ring_sign_preparsed", |b| {
+                b.iter(|| es_pair.sign(&rng, black_box(&input)).unwrap())
+            });
+        } else {
+            group.bench_function("baseline_ring_sign_preparsed", |b| {
+                b.iter(|| ed_pair.sign(black_box(&input)))
+            });
+        }
+        group.finish();
+    }
+}
+
+fn flows(c: &mut Criterion) {
+    let key = SigningKey::hmac(Algorithm::HS256, &SecretBytes::from_slice(SECRET)).unwrap();
+    let svc = service(key, TokenConfig::hardened());
+    let now = now();
+    let extra = json!({});
+    let mut group = c.benchmark_group("flows_hs256");
+    group.bench_function("issue_pair", |b| {
+        b.iter(|| svc.issue_pair("42", &extra, now).unwrap())
+    });
+    group.bench_function("refresh_with_rotation", |b| {
+        b.iter_batched(
+            || svc.issue_pair("42", &extra, now).unwrap().refresh,
+            |refresh| svc.refresh(&refresh, now).unwrap(),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+    // The store grows by one consumed id per refresh; that is the point of it.
+}
+
+criterion_group!(benches, verify, sign, flows);
+criterion_main!(benches);

@@ -1,0 +1,284 @@
+//! `portcullis token ...` through the built example binary: JSON lines, exit codes.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const KEY: (&str, &str) = (
+    "PORTCULLIS_TEST_JWT_KEY",
+    "django-insecure-0123456789abcdefghijklmnopqrstuvwxyz",
+);
+const NOW: &str = "1800000000";
+
+fn cli_path() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    profile_dir
+        .join("examples")
+        .join(format!("portcullis{}", std::env::consts::EXE_SUFFIX))
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(cli_path())
+        .args(args)
+        .env(KEY.0, KEY.1)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the portcullis example is built by `cargo test`");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn lines(output: &Output) -> Vec<Value> {
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn issue(kind: &str, input: &str) -> String {
+    let out = run(
+        &[
+            "token",
+            "issue",
+            "--alg",
+            "HS256",
+            "--key-env",
+            KEY.0,
+            "--kind",
+            kind,
+            "--now",
+            NOW,
+        ],
+        input,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    lines(&out)[0]["token"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn issue_then_verify_round_trips_with_extra_claims() {
+    let token = issue("access", "{\"user_id\": \"42\", \"role\": \"staff\"}\n");
+    let out = run(
+        &[
+            "token",
+            "verify",
+            "--alg",
+            "HS256",
+            "--key-env",
+            KEY.0,
+            "--now",
+            NOW,
+        ],
+        &format!("{token}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let line = &lines(&out)[0];
+    assert_eq!(line["ok"], true);
+    assert_eq!(line["kind"], "access");
+    assert_eq!(line["claims"]["user_id"], "42");
+    assert_eq!(line["claims"]["role"], "staff");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(KEY.1));
+}
+
+#[test]
+fn verify_reports_simplejwt_codes_and_exits_1_when_any_line_fails() {
+    let access = issue("access", "{\"user_id\": 7}\n");
+    let refresh = issue("refresh", "{\"user_id\": 7}\n");
+    let out = run(
+        &[
+            "token",
+            "verify",
+            "--alg",
+            "HS256",
+            "--key-env",
+            KEY.0,
+            "--kind",
+            "access",
+            "--now",
+            NOW,
+        ],
+        &format!("{access}\n{refresh}\nnot-a-token\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert_eq!(l.len(), 3);
+    assert_eq!(l[0]["ok"], true);
+    assert_eq!(l[1]["code"], "token_not_valid");
+    assert_eq!(l[1]["message"], "Token has wrong type");
+    assert_eq!(l[2]["message"], "Token is invalid");
+    let expired = run(
+        &[
+            "token",
+            "verify",
+            "--alg",
+            "HS256",
+            "--key-env",
+            KEY.0,
+            "--now",
+            "1900000000",
+        ],
+        &format!("{access}\n"),
+    );
+    assert_eq!(lines(&expired)[0]["message"], "Token is expired");
+    let any = run(
+        &[
+            "token",
+            "verify",
+            "--alg",
+            "HS256",
+            "--key-env",
+            KEY.0,
+            "--kind",
+            "any",
+            "--now",
+            NOW,
+        ],
+        &format!("{refresh}\n"),
+    );
+    assert_eq!(lines(&any)[0]["kind"], "refresh");
+}
+
+#[test]
+fn refresh_rotates_and_catches_a_replay_in_the_same_run() {
+    let refresh = issue("refresh", "{\"user_id\": \"7\"}\n");
+    let out = run(
+        &[
+            "token",
+            "refresh",
+            "--alg",
+            "HS256",
+            "--key-env",
+            KEY.0,
+            "--rotate",
+            "--now",
+            NOW,
+        ],
+        &format!("{refresh}\n{refresh}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert!(l[0]["access"].is_string() && l[0]["refresh"].is_string());
+    assert_eq!(l[1]["ok"], false);
+    assert_eq!(l[1]["message"], "Token is blacklisted");
+    let plain = run(
+        &[
+            "token",
+            "refresh",
+            "--alg",
+            "HS256",
+            "--key-env",
+            KEY.0,
+            "--now",
+            NOW,
+        ],
+        &format!("{refresh}\n"),
+    );
+    assert_eq!(plain.status.code(), Some(0));
+    assert!(lines(&plain)[0].get("refresh").is_none());
+}
+
+#[test]
+fn inspect_says_loudly_that_nothing_was_verified() {
+    let token = issue("sliding", "{\"user_id\": \"7\"}\n");
+    let out = run(&["token", "inspect"], &format!("{token}\n"));
+    assert_eq!(out.status.code(), Some(0));
+    let l = &lines(&out)[0];
+    assert_eq!(l["verified"], false);
+    assert_eq!(l["header"]["alg"], "HS256");
+    assert_eq!(l["claims"]["token_type"], "sliding");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("WITHOUT verifying"));
+}
+
+#[test]
+fn usage_errors_exit_2_with_nothing_on_stdout() {
+    for args in [
+        &["token", "verify", "--alg", "none", "--key-env", KEY.0][..],
+        &["token", "verify", "--key-env", KEY.0][..],
+        &["token", "verify", "--alg", "HS256"][..],
+        &[
+            "token",
+            "verify",
+            "--alg",
+            "HS256",
+            "--key-env",
+            "PORTCULLIS_UNSET_VAR_X",
+        ][..],
+        &["token", "issue", "--alg", "HS256", "--key-env", KEY.0][..],
+        &[
+            "token",
+            "issue",
+            "--alg",
+            "HS256",
+            "--key-env",
+            KEY.0,
+            "--kind",
+            "any",
+        ][..],
+        &[
+            "token",
+            "verify",
+            "--alg",
+            "HS256",
+            "--key-env",
+            KEY.0,
+            "--leeway",
+            "soon",
+        ][..],
+        &["token", "verify", "--alg", "ES256", "--key-env", KEY.0][..],
+        &[
+            "token",
+            "refresh",
+            "--alg",
+            "HS256",
+            "--key-env",
+            KEY.0,
+            "--bogus",
+        ][..],
+        &["token", "frobnicate"][..],
+    ] {
+        let out = run(args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn bad_issue_input_is_an_input_failure_not_a_usage_error() {
+    let out = run(
+        &[
+            "token",
+            "issue",
+            "--alg",
+            "HS256",
+            "--key-env",
+            KEY.0,
+            "--kind",
+            "access",
+            "--now",
+            NOW,
+        ],
+        "{\"role\": \"x\"}\n[1]\n{\"user_id\": \"1\", \"exp\": 5}\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert_eq!(l[0]["code"], "invalid_input");
+    assert_eq!(l[1]["code"], "invalid_input");
+    assert_eq!(l[2]["code"], "invalid_config");
+}
