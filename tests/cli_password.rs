@@ -1,39 +1,14 @@
 //! `portcullis password validate|hash|verify` through the built example binary.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::{json_lines, run_cli};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
-/// The example binary that `cargo test` builds next to the test binaries.
-fn cli_path() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    profile_dir
-        .join("examples")
-        .join(format!("portcullis{}", std::env::consts::EXE_SUFFIX))
-}
-
 fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(cli_path())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the portcullis example is built by `cargo test`");
-    // A usage error may exit before reading stdin: a closed pipe is fine.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
-fn json_lines(output: &Output) -> Vec<Value> {
-    String::from_utf8(output.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    run_cli(args, stdin, &[])
 }
 
 fn lines(values: &[Value]) -> String {

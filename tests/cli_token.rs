@@ -1,10 +1,9 @@
 //! `portcullis token ...` through the built example binary: JSON lines, exit codes.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use serde_json::Value;
+use common::{json_lines, run_cli};
+use std::process::Output;
 
 const KEY: (&str, &str) = (
     "PORTCULLIS_TEST_JWT_KEY",
@@ -12,38 +11,8 @@ const KEY: (&str, &str) = (
 );
 const NOW: &str = "1800000000";
 
-fn cli_path() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    profile_dir
-        .join("examples")
-        .join(format!("portcullis{}", std::env::consts::EXE_SUFFIX))
-}
-
 fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(cli_path())
-        .args(args)
-        .env(KEY.0, KEY.1)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the portcullis example is built by `cargo test`");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn lines(output: &Output) -> Vec<Value> {
-    String::from_utf8(output.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    run_cli(args, stdin, &[KEY])
 }
 
 fn issue(kind: &str, input: &str) -> String {
@@ -68,7 +37,7 @@ fn issue(kind: &str, input: &str) -> String {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    lines(&out)[0]["token"].as_str().unwrap().to_owned()
+    json_lines(&out)[0]["token"].as_str().unwrap().to_owned()
 }
 
 #[test]
@@ -88,7 +57,7 @@ fn issue_then_verify_round_trips_with_extra_claims() {
         &format!("{token}\n"),
     );
     assert_eq!(out.status.code(), Some(0));
-    let line = &lines(&out)[0];
+    let line = &json_lines(&out)[0];
     assert_eq!(line["ok"], true);
     assert_eq!(line["kind"], "access");
     assert_eq!(line["claims"]["user_id"], "42");
@@ -116,7 +85,7 @@ fn verify_reports_simplejwt_codes_and_exits_1_when_any_line_fails() {
         &format!("{access}\n{refresh}\nnot-a-token\n"),
     );
     assert_eq!(out.status.code(), Some(1));
-    let l = lines(&out);
+    let l = json_lines(&out);
     assert_eq!(l.len(), 3);
     assert_eq!(l[0]["ok"], true);
     assert_eq!(l[1]["code"], "token_not_valid");
@@ -135,7 +104,7 @@ fn verify_reports_simplejwt_codes_and_exits_1_when_any_line_fails() {
         ],
         &format!("{access}\n"),
     );
-    assert_eq!(lines(&expired)[0]["message"], "Token is expired");
+    assert_eq!(json_lines(&expired)[0]["message"], "Token is expired");
     let any = run(
         &[
             "token",
@@ -151,7 +120,7 @@ fn verify_reports_simplejwt_codes_and_exits_1_when_any_line_fails() {
         ],
         &format!("{refresh}\n"),
     );
-    assert_eq!(lines(&any)[0]["kind"], "refresh");
+    assert_eq!(json_lines(&any)[0]["kind"], "refresh");
 }
 
 #[test]
@@ -172,7 +141,7 @@ fn refresh_rotates_and_catches_a_replay_in_the_same_run() {
         &format!("{refresh}\n{refresh}\n"),
     );
     assert_eq!(out.status.code(), Some(1));
-    let l = lines(&out);
+    let l = json_lines(&out);
     assert!(l[0]["access"].is_string() && l[0]["refresh"].is_string());
     assert_eq!(l[1]["ok"], false);
     assert_eq!(l[1]["message"], "Token is blacklisted");
@@ -190,7 +159,7 @@ fn refresh_rotates_and_catches_a_replay_in_the_same_run() {
         &format!("{refresh}\n"),
     );
     assert_eq!(plain.status.code(), Some(0));
-    assert!(lines(&plain)[0].get("refresh").is_none());
+    assert!(json_lines(&plain)[0].get("refresh").is_none());
 }
 
 #[test]
@@ -198,7 +167,7 @@ fn inspect_says_loudly_that_nothing_was_verified() {
     let token = issue("sliding", "{\"user_id\": \"7\"}\n");
     let out = run(&["token", "inspect"], &format!("{token}\n"));
     assert_eq!(out.status.code(), Some(0));
-    let l = &lines(&out)[0];
+    let l = &json_lines(&out)[0];
     assert_eq!(l["verified"], false);
     assert_eq!(l["header"]["alg"], "HS256");
     assert_eq!(l["claims"]["token_type"], "sliding");
@@ -277,7 +246,7 @@ fn bad_issue_input_is_an_input_failure_not_a_usage_error() {
         "{\"role\": \"x\"}\n[1]\n{\"user_id\": \"1\", \"exp\": 5}\n",
     );
     assert_eq!(out.status.code(), Some(1));
-    let l = lines(&out);
+    let l = json_lines(&out);
     assert_eq!(l[0]["code"], "invalid_input");
     assert_eq!(l[1]["code"], "invalid_input");
     assert_eq!(l[2]["code"], "invalid_config");

@@ -1,53 +1,30 @@
 //! The `csrf`, `apikey` and `audit` subcommands through the built CLI binary.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::{json_lines, run_cli};
+use std::process::Output;
 
 use portcullis::audit::{AuditChain, AuditEvent, AuditKey, MemorySink};
 use portcullis::clock::UnixTime;
 use portcullis::secret::SecretBytes;
 use portcullis::web::csrf::CsrfSecret;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const PEPPER: &str = "a-pepper-of-at-least-thirty-two-bytes!!";
 const AUDIT_KEY: &str = "an-audit-key-of-at-least-thirty-two-bytes";
 const SECRET: &str = "abcdefghijklmnopqrstuvwxyzABCDEF";
 
-fn cli_path() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    profile_dir
-        .join("examples")
-        .join(format!("portcullis{}", std::env::consts::EXE_SUFFIX))
-}
-
 fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(cli_path())
-        .args(args)
-        .env("WEB_TEST_PEPPER", PEPPER)
-        .env("WEB_TEST_AUDIT_KEY", AUDIT_KEY)
-        .env("WEB_TEST_SHORT", "short")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the portcullis example is built by `cargo test`");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn json_lines(output: &Output) -> Vec<Value> {
-    String::from_utf8(output.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    run_cli(
+        args,
+        stdin,
+        &[
+            ("WEB_TEST_PEPPER", PEPPER),
+            ("WEB_TEST_AUDIT_KEY", AUDIT_KEY),
+            ("WEB_TEST_SHORT", "short"),
+        ],
+    )
 }
 
 #[test]
