@@ -50,15 +50,22 @@ pub enum FrameOptions {
 
 /// A `Referrer-Policy` token (Django's `SECURE_REFERRER_POLICY`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)] // each variant is the policy of the same name
 pub enum ReferrerPolicy {
+    /// `no-referrer`
     NoReferrer,
+    /// `no-referrer-when-downgrade`
     NoReferrerWhenDowngrade,
+    /// `origin`
     Origin,
+    /// `origin-when-cross-origin`
     OriginWhenCrossOrigin,
+    /// `same-origin`
     SameOrigin,
+    /// `strict-origin`
     StrictOrigin,
+    /// `strict-origin-when-cross-origin`
     StrictOriginWhenCrossOrigin,
+    /// `unsafe-url`
     UnsafeUrl,
 }
 
@@ -79,11 +86,14 @@ impl fmt::Display for ReferrerPolicy {
 
 /// `Cross-Origin-Opener-Policy` (Django's `SECURE_CROSS_ORIGIN_OPENER_POLICY`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)] // each variant is the policy of the same name
 pub enum CrossOriginOpenerPolicy {
+    /// `same-origin`
     SameOrigin,
+    /// `same-origin-allow-popups`
     SameOriginAllowPopups,
+    /// `noopener-allow-popups`
     NoopenerAllowPopups,
+    /// `unsafe-none`
     UnsafeNone,
 }
 
