@@ -14,7 +14,8 @@ else
 fi
 echo "installing redis-server"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+# Bounded: a stalled mirror fails the run instead of hanging it.
+timeout 600 $SUDO apt-get update -qq >/dev/null
+timeout 600 $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
 # The package may start a system-wide instance; the tests start their own.
 command -v redis-server >/dev/null

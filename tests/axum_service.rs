@@ -39,6 +39,7 @@ fn login_verify_refresh_reuse_and_logout() {
     // Missing fields, wrong password, unknown user: SimpleJWT's answers.
     let r = service.post("/api/token/", &[], &json!({"username": "alice"}));
     assert_eq!(r.status, 400);
+    assert_eq!(r.json(), json!({"password": ["This field is required."]}));
     let r = service.post(
         "/api/token/",
         &[],

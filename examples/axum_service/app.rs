@@ -435,10 +435,14 @@ impl App {
         let username = body.get("username").and_then(Value::as_str).unwrap_or("");
         let password = body.get("password").and_then(Value::as_str).unwrap_or("");
         if username.is_empty() || password.is_empty() {
-            return Err(Reply::new(
-                400,
-                json!({"username": ["This field is required."], "password": ["This field is required."]}),
-            ));
+            // DRF's serializer errors: one entry per missing field.
+            let mut errors = serde_json::Map::new();
+            for (field, value) in [("username", username), ("password", password)] {
+                if value.is_empty() {
+                    errors.insert(field.into(), json!(["This field is required."]));
+                }
+            }
+            return Err(Reply::new(400, Value::Object(errors)));
         }
         let ip = client_key(info);
         let now = now();
