@@ -29,6 +29,8 @@ use crate::store::RedisStore;
 pub(crate) const ACCESS_COOKIE: &str = "access_token";
 /// Django's CSRF cookie name; scripts echo it in `X-CSRFToken`.
 pub(crate) const CSRF_COOKIE: &str = "csrftoken";
+/// Login failure states kept in memory (a Redis deployment relies on TTLs instead).
+const MAX_FAILURE_KEYS: usize = 1_000_000;
 /// Audit records kept in memory (the demo's sink; a real one writes to a table).
 const AUDIT_CAPACITY: usize = 100_000;
 
@@ -409,6 +411,24 @@ impl App {
                 } else {
                     self.guard.record_failure(&states, now)
                 };
+                if map.len() + 3 > MAX_FAILURE_KEYS {
+                    // Bounded: forget what the policies no longer need, and if
+                    // that is not enough, fail closed rather than forget a lockout.
+                    let guard = &self.guard;
+                    map.retain(|key, state| {
+                        let policy = if key.starts_with("login:pair:") {
+                            &guard.pair
+                        } else if key.starts_with("login:ip:") {
+                            &guard.ip
+                        } else {
+                            &guard.account
+                        };
+                        policy.expires_at(state) > now
+                    });
+                    if map.len() + 3 > MAX_FAILURE_KEYS {
+                        return Err(Reply::store_error(&"the login failure table is full"));
+                    }
+                }
                 for (key, state) in [
                     (keys.0, next.pair),
                     (keys.1, next.ip),

@@ -11,6 +11,23 @@
 //! REDIS_URL=redis://127.0.0.1:6379/0 cargo run --example axum_service
 //! ```
 //!
+//! | route | what |
+//! | --- | --- |
+//! | `GET /healthz` | instance name and state backend |
+//! | `POST /api/token/` | `{username, password}` to `{access, refresh}` (SimpleJWT's obtain pair) |
+//! | `POST /api/session/` | the same login for browsers: `access_token` (HttpOnly) and `csrftoken` cookies |
+//! | `POST /api/token/refresh/` | `{refresh}` to a rotated pair; a replay revokes the family |
+//! | `POST /api/token/verify/` | `{token}` to `{}` or 401 |
+//! | `POST /api/token/blacklist/` | `{refresh}`: logout (the token and its family) |
+//! | `POST /api/logout-everywhere/` | revokes every token of the caller issued so far |
+//! | `GET /api/me/` | the caller and their sealed note, opened |
+//! | `POST /api/me/note/` | `{note}`: sealed and stored; with cookie auth it needs `X-CSRFToken` |
+//! | `GET /api/audit/` | the audit chain's length, verdict and actions |
+//!
+//! Login routes share the `login_rate` per client address and the lockout (5
+//! failures per user and address, then backoff); the other `/api/` routes share
+//! `api_rate`. Every answer carries the rate-limit and security headers.
+//!
 //! Configuration: a JSON file (`--config PATH` or `PORTCULLIS_CONFIG`), then
 //! environment variables, over working defaults (two demo users, `alice` with a
 //! Django argon2 hash and `bob` with a Django `pbkdf2_sha256` hash, both of
