@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use portcullis::clock::UnixTime;
 use portcullis::ratelimit::lockout::LoginGuard;
-use portcullis::ratelimit::{Algorithm, FixedWindow, Gcra, Rate};
+use portcullis::ratelimit::{
+    Algorithm, FixedWindow, Gcra, Rate, SlidingLog, SlidingWindow, TokenBucket,
+};
 use portcullis::secret::SecretBytes;
 use portcullis::token::{
     Algorithm as Alg, Keyring, SigningKey, TokenConfig, TokenError, TokenService, Tokens,
@@ -39,7 +41,11 @@ fn now() -> UnixTime {
 
 /// 16 threads hammer one key; every decision uses the same `now`, so exactly the
 /// quota may be admitted whatever the interleaving.
-fn admitted_under_contention<A: Algorithm>(store: &RedisStore, quota: u32) -> u32 {
+fn admitted_under_contention<A>(store: &RedisStore, quota: u32) -> u32
+where
+    A: Algorithm,
+    A::State: store::StateBytes,
+{
     let rate = Rate::new(quota, 3600).unwrap();
     let admitted = AtomicU32::new(0);
     let start = Barrier::new(CLIENTS);
@@ -64,11 +70,20 @@ fn admitted_under_contention<A: Algorithm>(store: &RedisStore, quota: u32) -> u3
 #[test]
 fn sixteen_clients_on_one_key_admit_exactly_the_quota() {
     let server = redis();
-    for (name, quota) in [("gcra", 1_000), ("fixed-window", 777)] {
+    for (name, quota) in [
+        ("gcra", 1_000),
+        ("token-bucket", 900),
+        ("fixed-window", 777),
+        ("sliding-window", 500),
+        ("sliding-log", 300),
+    ] {
         let store = RedisStore::connect(&server.url(), &format!("{name}:")).unwrap();
         let admitted = match name {
             "gcra" => admitted_under_contention::<Gcra>(&store, quota),
-            _ => admitted_under_contention::<FixedWindow>(&store, quota),
+            "token-bucket" => admitted_under_contention::<TokenBucket>(&store, quota),
+            "fixed-window" => admitted_under_contention::<FixedWindow>(&store, quota),
+            "sliding-window" => admitted_under_contention::<SlidingWindow>(&store, quota),
+            _ => admitted_under_contention::<SlidingLog>(&store, quota),
         };
         assert_eq!(
             admitted, quota,

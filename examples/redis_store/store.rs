@@ -18,7 +18,10 @@ use std::time::Duration;
 
 use portcullis::clock::UnixTime;
 use portcullis::ratelimit::lockout::{FailureState, LockoutPolicy, LoginGuard, LoginStates};
-use portcullis::ratelimit::{Algorithm, Decision, Rate};
+use portcullis::ratelimit::{
+    Algorithm, Decision, FixedWindowState, GcraState, Rate, SlidingLogState, SlidingWindowState,
+    TokenBucketState,
+};
 use portcullis::token::{Consumed, Lookup, Revocation, RevocationStore, Status, TokenError};
 
 /// How often a compare-and-swap is retried under contention before giving up.
@@ -228,20 +231,23 @@ impl RedisStore {
     }
 
     /// Decides on a request of `cost` at `now` for `key` under `rate` with algorithm
-    /// `A`, storing `A`'s state (its serde form) with a TTL of its `expires_at`.
-    pub(crate) fn rate_limit<A: Algorithm>(
+    /// `A`, storing `A`'s state in the crate's byte form with a TTL of its `expires_at`.
+    pub(crate) fn rate_limit<A>(
         &self,
         key: &str,
         rate: &Rate,
         now: UnixTime,
         cost: u32,
-    ) -> Result<Decision, StoreError> {
+    ) -> Result<Decision, StoreError>
+    where
+        A: Algorithm,
+        A::State: StateBytes,
+    {
         self.update(key, |current| {
             let previous = match current {
-                Some(bytes) => Some(
-                    serde_json::from_slice::<A::State>(bytes)
-                        .map_err(|e| StoreError(format!("stored {} state: {e}", A::NAME)))?,
-                ),
+                Some(bytes) => Some(A::State::read(bytes, rate).ok_or_else(|| {
+                    StoreError(format!("stored {} state at {key} is malformed", A::NAME))
+                })?),
                 None => None,
             };
             let (decision, next) = A::decide(rate, previous.as_ref(), now, cost)
@@ -249,8 +255,7 @@ impl RedisStore {
             if previous.as_ref() == Some(&next) {
                 return Ok((decision, None));
             }
-            let bytes = serde_json::to_vec(&next)
-                .map_err(|e| StoreError(format!("{} state: {e}", A::NAME)))?;
+            let bytes = next.write();
             let ttl = Duration::from_nanos(
                 A::expires_at(rate, &next)
                     .as_nanos()
@@ -347,6 +352,43 @@ impl RedisStore {
             self.key(&format!("rev:family:{}", token.family.unwrap_or_default())),
             self.key(&format!("rev:user:{}", token.user.unwrap_or_default())),
         ]
+    }
+}
+
+/// The crate's byte form of each algorithm's state, as stored in Redis.
+pub(crate) trait StateBytes: Sized {
+    /// The bytes to store.
+    fn write(&self) -> Vec<u8>;
+    /// The state read back; `None` when the bytes are not a state.
+    fn read(bytes: &[u8], rate: &Rate) -> Option<Self>;
+}
+
+macro_rules! fixed_size_state {
+    ($($state:ty),*) => {$(
+        impl StateBytes for $state {
+            fn write(&self) -> Vec<u8> {
+                self.to_bytes().to_vec()
+            }
+            fn read(bytes: &[u8], _rate: &Rate) -> Option<Self> {
+                Some(Self::from_bytes(bytes.try_into().ok()?))
+            }
+        }
+    )*};
+}
+
+fixed_size_state!(
+    GcraState,
+    TokenBucketState,
+    FixedWindowState,
+    SlidingWindowState
+);
+
+impl StateBytes for SlidingLogState {
+    fn write(&self) -> Vec<u8> {
+        self.to_bytes()
+    }
+    fn read(bytes: &[u8], rate: &Rate) -> Option<Self> {
+        Self::from_bytes(bytes, rate).ok()
     }
 }
 
