@@ -194,6 +194,47 @@ fn size_cap_applies_before_decoding() {
 }
 
 #[test]
+fn header_or_payload_that_is_not_utf8_is_rejected_even_in_ignored_members() {
+    // Found by the token_verify fuzz target: serde skips an unknown member without
+    // checking its bytes, so UTF-8 is checked before parsing (RFC 8725 3.7).
+    let bad_header = b"{\"alg\": \"HS256\", \"x-note\": \"\xc2J\"}";
+    let payload = claims("access").to_string();
+    assert!(verify(&forge_raw(bad_header, payload.as_bytes())).is_err());
+    let good_header = hs_header().to_string();
+    let mut bad_payload = payload.into_bytes();
+    bad_payload.pop();
+    bad_payload.extend_from_slice(b", \"x-note\": \"\xff\"}");
+    assert!(verify(&forge_raw(good_header.as_bytes(), &bad_payload)).is_err());
+    // The same members with valid UTF-8 verify, so the rejection is about the bytes.
+    let ok_header = b"{\"alg\": \"HS256\", \"x-note\": \"\xc3\xa9\"}";
+    verify(&forge_raw(
+        ok_header,
+        claims("access").to_string().as_bytes(),
+    ))
+    .unwrap();
+}
+
+#[test]
+fn duplicate_header_members_are_rejected_even_unknown_ones() {
+    // Found by the token_verify fuzz target; `inspect` already refused these.
+    let payload = claims("access").to_string();
+    for header in [
+        r#"{"alg": "HS256", "x-note": "a", "x-note": "b"}"#,
+        r#"{"alg": "HS256", "alg": "HS256"}"#,
+    ] {
+        assert!(
+            verify(&forge_raw(header.as_bytes(), payload.as_bytes())).is_err(),
+            "{header}"
+        );
+    }
+    verify(&forge_raw(
+        br#"{"alg": "HS256", "x-note": "a"}"#,
+        payload.as_bytes(),
+    ))
+    .unwrap();
+}
+
+#[test]
 fn malformed_framing_is_rejected() {
     let good = forge(&hs_header(), &claims("access"));
     for bad in [

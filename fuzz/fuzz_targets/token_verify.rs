@@ -52,7 +52,9 @@ fuzz_target!(|data: &[u8]| {
     for kind in [TokenKind::Access, TokenKind::Refresh, TokenKind::Sliding] {
         if let Ok(claims) = svc.verify(&token, kind, now) {
             assert_eq!(claims.token_type(), Some(kind.as_str()));
-            assert!(claims.exp() > NOW);
+            // Still inside `exp` plus the configured leeway (PyJWT: expired when exp <= now - leeway).
+            let leeway = TokenConfig::hardened().leeway.as_secs();
+            assert!(claims.exp().saturating_add(leeway) > NOW);
             assert!(claims.jti().is_some());
             let seen = inspect(&token, 8192).expect("a verified token decodes");
             assert_eq!(seen.header.get("alg").and_then(|v| v.as_str()), Some("HS256"));

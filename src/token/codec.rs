@@ -65,8 +65,12 @@ pub(crate) fn verify_signature(
 ) -> Result<Vec<u8>, TokenError> {
     let (h, p, s) = split(token, max_bytes)?;
     let header_bytes = b64(h)?;
-    let header: Header =
-        serde_json::from_slice(&header_bytes).map_err(|_| invalid(Invalid::Malformed))?;
+    // Parsed whole first, as `inspect` does: a struct alone would skip unknown
+    // members without checking their UTF-8 (RFC 8725 3.7) or their duplicates.
+    let header_members =
+        super::claims::parse_object(&header_bytes).map_err(|_| invalid(Invalid::Malformed))?;
+    let header: Header = serde_json::from_value(Value::Object(header_members))
+        .map_err(|_| invalid(Invalid::Malformed))?;
     if header.crit.is_some() {
         return Err(invalid(Invalid::Critical));
     }
@@ -94,7 +98,9 @@ pub(crate) fn verify_signature(
         .get(..signing_input_len)
         .ok_or(invalid(Invalid::Malformed))?;
     key.verify(signing_input.as_bytes(), &signature)?;
-    b64(p)
+    let payload = b64(p)?;
+    std::str::from_utf8(&payload).map_err(|_| invalid(Invalid::Malformed))?;
+    Ok(payload)
 }
 
 /// Signs `claims` with `key` as a compact JWS: header `{"alg","typ":"JWT"[,"kid"]}`.
