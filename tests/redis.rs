@@ -322,3 +322,47 @@ fn two_instances_share_the_rate_limit() {
     assert_eq!(r.header("ratelimit-policy"), Some("\"api\";q=10;w=60"));
     assert!(r.header("retry-after").is_some());
 }
+
+#[test]
+fn service_self_check_on_redis_leaves_no_keys() {
+    let server = redis();
+    let output = std::process::Command::new(service_support::service_path())
+        .arg("--self-check")
+        .env("REDIS_URL", server.url())
+        .env_remove("PORTCULLIS_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("(state: redis)"), "{stdout}");
+    assert!(stdout.contains("checks passed"), "{stdout}");
+    let mut conn = redis::Client::open(server.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let size: u64 = redis::cmd("DBSIZE").query(&mut conn).unwrap();
+    assert_eq!(size, 0);
+}
+
+#[test]
+fn unreachable_redis_is_a_configuration_error() {
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = std::process::Command::new(service_support::service_path())
+        .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
+        .env("REDIS_URL", format!("redis://127.0.0.1:{port}/0"))
+        .env_remove("PORTCULLIS_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("REDIS_URL"));
+}

@@ -334,6 +334,8 @@ fn main() -> std::process::ExitCode {
         if self_check {
             config.listen = "127.0.0.1:0".into();
             config.login_rate = "5/m".into();
+            // With REDIS_URL, a prefix of its own: fresh counters, deleted afterwards.
+            config.redis_prefix = format!("portcullis-self-check:{}:", std::process::id());
             return run_self_check(config).await;
         }
         serve(config).await
@@ -379,10 +381,22 @@ async fn serve(config: Config) -> Result<(), BoxError> {
 /// Starts the service on an ephemeral loopback port, drives each flow once with a
 /// real HTTP client, prints what happened, and fails on any unexpected answer.
 async fn run_self_check(config: Config) -> Result<(), BoxError> {
+    let redis = config
+        .redis_url
+        .clone()
+        .map(|url| (url, config.redis_prefix.clone()));
     let (addr, handle, backend) = start(config).await?;
     println!("self-check against http://{addr} (state: {backend})");
     let outcome = tokio::task::spawn_blocking(move || drive(addr)).await;
     handle.abort();
+    if let Some((url, prefix)) = redis {
+        let removed = tokio::task::spawn_blocking(move || {
+            store::RedisStore::connect(&url, &prefix).and_then(|s| s.clear())
+        })
+        .await
+        .map_err(|e| format!("self-check cleanup: {e}"))??;
+        println!("  removed the self-check's {removed} Redis keys");
+    }
     let checks = outcome.map_err(|e| format!("self-check task: {e}"))??;
     println!("axum_service self-check: {checks} checks passed");
     Ok(())

@@ -333,17 +333,32 @@ impl RedisStore {
         Ok(())
     }
 
-    /// Deletes every key under this store's prefix (tests and resets).
-    #[allow(dead_code)] // used by redis_store and tests/redis.rs, not by axum_service
+    /// Deletes every key under this store's prefix (demos, self-checks, resets),
+    /// with `SCAN` so a large shared database is not blocked.
     pub(crate) fn clear(&self) -> Result<usize, StoreError> {
         let mut pooled = self.get()?;
         let conn = pooled.conn()?;
         let pattern = format!("{}*", self.prefix);
-        let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query(conn)?;
-        if !keys.is_empty() {
-            let _: i64 = redis::cmd("DEL").arg(&keys).query(conn)?;
+        let mut cursor: u64 = 0;
+        let mut removed = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query(conn)?;
+            if !keys.is_empty() {
+                let deleted: usize = redis::cmd("DEL").arg(&keys).query(conn)?;
+                removed += deleted;
+            }
+            // SCAN ends when the cursor comes back to 0.
+            if next == 0 {
+                return Ok(removed);
+            }
+            cursor = next;
         }
-        Ok(keys.len())
     }
 
     fn revocation_keys(&self, token: &Lookup<'_>) -> [String; 3] {
