@@ -1,0 +1,519 @@
+//! A small, complete axum service on portcullis: SimpleJWT-shaped login, refresh
+//! with rotation and reuse detection, verify, logout, logout everywhere; a cookie
+//! flow with CSRF; a protected endpoint reading a sealed field; login lockout and
+//! rate limits with 429 and the `RateLimit` headers; security headers; CORS; an
+//! audit chain. State lives in memory, or in Redis when `REDIS_URL` is set, so
+//! several instances can share revocations and rate limits.
+//!
+//! ```text
+//! cargo run --example axum_service                    # http://127.0.0.1:8000
+//! cargo run --example axum_service -- --self-check    # ephemeral port, drives the flows, exits
+//! REDIS_URL=redis://127.0.0.1:6379/0 cargo run --example axum_service
+//! ```
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `GET /healthz` | instance name and state backend |
+//! | `POST /api/token/` | `{username, password}` to `{access, refresh}` (SimpleJWT's obtain pair) |
+//! | `POST /api/session/` | the same login for browsers: `access_token` (HttpOnly) and `csrftoken` cookies |
+//! | `POST /api/token/refresh/` | `{refresh}` to a rotated pair; a replay revokes the family |
+//! | `POST /api/token/verify/` | `{token}` to `{}` or 401 |
+//! | `POST /api/token/blacklist/` | `{refresh}`: logout (the token and its family) |
+//! | `POST /api/logout-everywhere/` | revokes every token of the caller issued so far |
+//! | `GET /api/me/` | the caller and their sealed note, opened |
+//! | `POST /api/me/note/` | `{note}`: sealed and stored; with cookie auth it needs `X-CSRFToken` |
+//! | `GET /api/audit/` | the audit chain's length, verdict and actions |
+//!
+//! Login routes share the `login_rate` per client address and the lockout (5
+//! failures per user and address, then backoff); the other `/api/` routes share
+//! `api_rate`. Every answer carries the rate-limit and security headers.
+//!
+//! Configuration: a JSON file (`--config PATH` or `PORTCULLIS_CONFIG`), then
+//! environment variables, over working defaults (two demo users, `alice` with a
+//! Django argon2 hash and `bob` with a Django `pbkdf2_sha256` hash, both of
+//! `correct horse battery staple`). Keys not configured are generated at start:
+//! tokens then do not survive a restart and are not shared between instances.
+//!
+//! | setting (JSON key) | environment variable | default |
+//! | --- | --- | --- |
+//! | `listen` | `PORTCULLIS_LISTEN` | `127.0.0.1:8000` |
+//! | `redis_url` | `REDIS_URL` | none: in-memory state |
+//! | `redis_prefix` | `PORTCULLIS_REDIS_PREFIX` | `portcullis:` |
+//! | `instance` | `PORTCULLIS_INSTANCE` | `axum-1` |
+//! | `jwt_secret` (32+ bytes) | `PORTCULLIS_JWT_SECRET` | generated |
+//! | `sealed_keys` (`kid:base64url`, ...) | `PORTCULLIS_SEALED_KEYS` | generated |
+//! | `audit_key` (32+ bytes) | `PORTCULLIS_AUDIT_KEY` | generated |
+//! | `login_rate` | `PORTCULLIS_LOGIN_RATE` | `10/m` |
+//! | `api_rate` | `PORTCULLIS_API_RATE` | `300/m` |
+//! | `cors_origins` | `PORTCULLIS_CORS_ORIGINS` (comma-separated) | `http://localhost:3000` |
+//! | `cookie_secure` | `PORTCULLIS_COOKIE_SECURE` (`true`/`false`) | `false` (plain HTTP on loopback) |
+//! | `users` (`[{username, password_hash, note}]`) | none | alice, bob |
+
+mod app;
+mod client;
+mod http;
+#[path = "../redis_store/store.rs"]
+mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use portcullis::audit::AuditKey;
+use portcullis::crypto::{SealedKey, SealedKeyset};
+use portcullis::ratelimit::Rate;
+use portcullis::secret::SecretBytes;
+use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, TokenService, Tokens};
+use portcullis::web::cors::CorsPolicy;
+use portcullis::web::headers::{ContentSecurityPolicy, SecurityConfig};
+use serde::Deserialize;
+use serde_json::json;
+
+use app::{App, Limits, Parts, Revocations};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Django 5's argon2 hasher output for `correct horse battery staple` (low cost:
+/// the first login upgrades it to the preferred parameters).
+const ALICE_HASH: &str = "argon2$argon2id$v=19$m=64,t=1,p=1$aWY3YzVWN1lldU8wcjh5ZWI5VE55ZQ$uDOMPPglzgP7pdsyT7pxxjcRDzXnUiLh8KViAVu2ZHQ";
+/// Django 5's `pbkdf2_sha256` output for the same password (1,000 iterations).
+const BOB_HASH: &str =
+    "pbkdf2_sha256$1000$x0IZhPsqhXFuzfyVa4I9Yq$6FeLpTZxyyl6aBMMx7PsQqrMfTzkBPrjUj3x2W7Gt70=";
+/// The demo users' password.
+pub const DEMO_PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct Config {
+    listen: String,
+    redis_url: Option<String>,
+    redis_prefix: String,
+    instance: String,
+    jwt_secret: Option<String>,
+    sealed_keys: Option<String>,
+    audit_key: Option<String>,
+    login_rate: String,
+    api_rate: String,
+    cors_origins: Vec<String>,
+    cookie_secure: bool,
+    users: Vec<UserConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserConfig {
+    username: String,
+    password_hash: String,
+    #[serde(default)]
+    note: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8000".into(),
+            redis_url: None,
+            redis_prefix: "portcullis:".into(),
+            instance: "axum-1".into(),
+            jwt_secret: None,
+            sealed_keys: None,
+            audit_key: None,
+            login_rate: "10/m".into(),
+            api_rate: "300/m".into(),
+            cors_origins: vec!["http://localhost:3000".into()],
+            cookie_secure: false,
+            users: vec![
+                UserConfig {
+                    username: "alice".into(),
+                    password_hash: ALICE_HASH.into(),
+                    note: "alice's recovery codes: 4821-0937".into(),
+                },
+                UserConfig {
+                    username: "bob".into(),
+                    password_hash: BOB_HASH.into(),
+                    note: "bob's API token: tok_demo_bob".into(),
+                },
+            ],
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then the file, then the environment.
+    fn load(path: Option<&str>) -> Result<Self, BoxError> {
+        let path = path
+            .map(str::to_owned)
+            .or_else(|| std::env::var("PORTCULLIS_CONFIG").ok());
+        let mut config = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("config file {path}: {e}"))?;
+                serde_json::from_str(&text).map_err(|e| format!("config file {path}: {e}"))?
+            }
+            None => Self::default(),
+        };
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let Some(v) = env("PORTCULLIS_LISTEN") {
+            config.listen = v;
+        }
+        if let Some(v) = env("REDIS_URL") {
+            config.redis_url = Some(v);
+        }
+        if let Some(v) = env("PORTCULLIS_REDIS_PREFIX") {
+            config.redis_prefix = v;
+        }
+        if let Some(v) = env("PORTCULLIS_INSTANCE") {
+            config.instance = v;
+        }
+        if let Some(v) = env("PORTCULLIS_JWT_SECRET") {
+            config.jwt_secret = Some(v);
+        }
+        if let Some(v) = env("PORTCULLIS_SEALED_KEYS") {
+            config.sealed_keys = Some(v);
+        }
+        if let Some(v) = env("PORTCULLIS_AUDIT_KEY") {
+            config.audit_key = Some(v);
+        }
+        if let Some(v) = env("PORTCULLIS_LOGIN_RATE") {
+            config.login_rate = v;
+        }
+        if let Some(v) = env("PORTCULLIS_API_RATE") {
+            config.api_rate = v;
+        }
+        if let Some(v) = env("PORTCULLIS_CORS_ORIGINS") {
+            config.cors_origins = v.split(',').map(|s| s.trim().to_owned()).collect();
+        }
+        if let Some(v) = env("PORTCULLIS_COOKIE_SECURE") {
+            config.cookie_secure = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => return Err("PORTCULLIS_COOKIE_SECURE: expected true or false".into()),
+            };
+        }
+        Ok(config)
+    }
+
+    fn rate(name: &str, text: &str) -> Result<Rate, BoxError> {
+        text.parse().map_err(|e| format!("{name}: {e}").into())
+    }
+
+    /// Builds the app and the router's policies.
+    fn build(self) -> Result<(http::Shared, SocketAddr), BoxError> {
+        let listen: SocketAddr = self
+            .listen
+            .parse()
+            .map_err(|e| format!("listen {:?}: {e}; expected ip:port", self.listen))?;
+        let login_rate = Self::rate("login_rate", &self.login_rate)?;
+        let api_rate = Self::rate("api_rate", &self.api_rate)?;
+
+        let jwt_secret = match &self.jwt_secret {
+            Some(s) => SecretBytes::from_slice(s.as_bytes()),
+            None => {
+                eprintln!("axum_service: no jwt_secret configured; using a random one");
+                SecretBytes::generate(32)?
+            }
+        };
+        let keyring = Keyring::new(
+            SigningKey::hmac(Algorithm::HS256, &jwt_secret)
+                .map_err(|e| format!("jwt_secret: {e}"))?,
+        );
+        let tokens = Tokens::new(TokenConfig::hardened(), keyring)?;
+        let sealed = match &self.sealed_keys {
+            Some(text) => SealedKeyset::from_text(text).map_err(|e| format!("sealed_keys: {e}"))?,
+            None => SealedKeyset::new(SealedKey::generate("generated")?),
+        };
+        let audit_bytes = match &self.audit_key {
+            Some(text) => SecretBytes::from_slice(text.as_bytes()),
+            None => SecretBytes::generate(32)?,
+        };
+        let audit_keys = (
+            AuditKey::new(audit_bytes.duplicate()).map_err(|e| format!("audit_key: {e}"))?,
+            AuditKey::new(audit_bytes).map_err(|e| format!("audit_key: {e}"))?,
+        );
+
+        let (revocations, limits, backend) = match &self.redis_url {
+            Some(url) => {
+                let redis = Arc::new(
+                    store::RedisStore::connect(url, &self.redis_prefix)
+                        .map_err(|e| format!("REDIS_URL: {e}"))?,
+                );
+                (
+                    Revocations::Redis(Arc::clone(&redis)),
+                    Limits::Redis(redis),
+                    "redis",
+                )
+            }
+            None => (
+                Revocations::Memory(Default::default()),
+                App::memory_limits(&login_rate, &api_rate)?,
+                "memory",
+            ),
+        };
+
+        let origins: Vec<&str> = self.cors_origins.iter().map(String::as_str).collect();
+        let mut cors = CorsPolicy::builder()
+            .allow_methods(&["GET", "POST"])
+            .allow_headers(&["content-type", "authorization", "x-csrftoken"])
+            .expose_headers(&["ratelimit", "ratelimit-policy", "retry-after"])
+            .allow_credentials(true)
+            .max_age(600);
+        for origin in &origins {
+            cors = cors.allow_origin(origin);
+        }
+        let cors = cors.build().map_err(|e| format!("cors_origins: {e}"))?;
+        let security = SecurityConfig {
+            content_security_policy: Some(ContentSecurityPolicy::strict_default()),
+            ..SecurityConfig::default()
+        }
+        .build()?;
+
+        let app = App::new(Parts {
+            tokens: TokenService::new(tokens, revocations),
+            limits,
+            login_rate,
+            api_rate,
+            users: self
+                .users
+                .into_iter()
+                .map(|u| (u.username, u.password_hash, u.note))
+                .collect(),
+            sealed,
+            audit_keys,
+            csrf_trusted: self.cors_origins.clone(),
+            cookie_secure: self.cookie_secure,
+            instance: self.instance,
+            backend,
+        })?;
+        Ok((
+            http::Shared {
+                app: Arc::new(app),
+                security: Arc::new(security),
+                cors: Arc::new(cors),
+            },
+            listen,
+        ))
+    }
+}
+
+const USAGE: &str = "usage: axum_service [--config PATH] [--listen IP:PORT] [--self-check]";
+
+fn main() -> std::process::ExitCode {
+    let mut config_path = None;
+    let mut listen = None;
+    let mut self_check = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--config" => config_path = args.next(),
+            "--listen" => listen = args.next(),
+            "--self-check" => self_check = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return std::process::ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("axum_service: unknown argument {other:?}\n{USAGE}");
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("axum_service: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        let mut config = Config::load(config_path.as_deref())?;
+        if let Some(addr) = listen {
+            config.listen = addr;
+        }
+        if self_check {
+            config.listen = "127.0.0.1:0".into();
+            config.login_rate = "5/m".into();
+            // With REDIS_URL, a prefix of its own: fresh counters, deleted afterwards.
+            config.redis_prefix = format!("portcullis-self-check:{}:", std::process::id());
+            return run_self_check(config).await;
+        }
+        serve(config).await
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("axum_service: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// Binds, prints the address on the first stdout line, and serves.
+async fn start(
+    config: Config,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>, &'static str), BoxError> {
+    let (shared, listen) = config.build()?;
+    let backend = shared.app.backend;
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let service = http::router(shared).into_make_service_with_connect_info::<SocketAddr>();
+    let handle = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, service).await {
+            eprintln!("axum_service: server stopped: {e}");
+        }
+    });
+    Ok((addr, handle, backend))
+}
+
+async fn serve(config: Config) -> Result<(), BoxError> {
+    let (addr, handle, backend) = start(config).await?;
+    println!("axum_service listening on http://{addr} (state: {backend})");
+    use std::io::Write as _;
+    std::io::stdout().flush()?;
+    tokio::select! {
+        _ = handle => {}
+        _ = tokio::signal::ctrl_c() => eprintln!("axum_service: shutting down"),
+    }
+    Ok(())
+}
+
+/// Starts the service on an ephemeral loopback port, drives each flow once with a
+/// real HTTP client, prints what happened, and fails on any unexpected answer.
+async fn run_self_check(config: Config) -> Result<(), BoxError> {
+    let redis = config
+        .redis_url
+        .clone()
+        .map(|url| (url, config.redis_prefix.clone()));
+    let (addr, handle, backend) = start(config).await?;
+    println!("self-check against http://{addr} (state: {backend})");
+    let outcome = tokio::task::spawn_blocking(move || drive(addr)).await;
+    handle.abort();
+    if let Some((url, prefix)) = redis {
+        let removed = tokio::task::spawn_blocking(move || {
+            store::RedisStore::connect(&url, &prefix).and_then(|s| s.clear())
+        })
+        .await
+        .map_err(|e| format!("self-check cleanup: {e}"))??;
+        println!("  removed the self-check's {removed} Redis keys");
+    }
+    let checks = outcome.map_err(|e| format!("self-check task: {e}"))??;
+    println!("axum_service self-check: {checks} checks passed");
+    Ok(())
+}
+
+fn drive(addr: SocketAddr) -> Result<usize, BoxError> {
+    use client::request;
+    let mut checks = 0;
+    let mut expect = |what: &str, got: u16, want: u16| -> Result<(), BoxError> {
+        println!("  {what}: {got}");
+        checks += 1;
+        if got == want {
+            Ok(())
+        } else {
+            Err(format!("{what}: expected {want}, got {got}").into())
+        }
+    };
+    let login = json!({"username": "alice", "password": DEMO_PASSWORD});
+
+    let r = request(addr, "GET", "/healthz", &[], None)?;
+    expect("GET /healthz", r.status, 200)?;
+    println!(
+        "    security headers: {:?}",
+        r.header("x-content-type-options")
+    );
+
+    let r = request(
+        addr,
+        "POST",
+        "/api/token/",
+        &[],
+        Some(&json!({"username": "alice", "password": "wrong"})),
+    )?;
+    expect("POST /api/token/ wrong password", r.status, 401)?;
+    let r = request(addr, "POST", "/api/token/", &[], Some(&login))?;
+    expect("POST /api/token/ (Django argon2 hash)", r.status, 200)?;
+    println!("    RateLimit: {:?}", r.header("ratelimit"));
+    let pair = r.json();
+    let access = pair["access"].as_str().unwrap_or_default().to_owned();
+    let refresh = pair["refresh"].as_str().unwrap_or_default().to_owned();
+
+    let bearer = format!("Bearer {access}");
+    let r = request(addr, "GET", "/api/me/", &[("Authorization", &bearer)], None)?;
+    expect("GET /api/me/ (sealed note opened)", r.status, 200)?;
+    println!("    {}", r.body);
+
+    let r = request(
+        addr,
+        "POST",
+        "/api/token/refresh/",
+        &[],
+        Some(&json!({"refresh": refresh})),
+    )?;
+    expect("POST /api/token/refresh/ (rotation)", r.status, 200)?;
+    let rotated = r.json();
+    let r = request(
+        addr,
+        "POST",
+        "/api/token/refresh/",
+        &[],
+        Some(&json!({"refresh": refresh})),
+    )?;
+    expect(
+        "POST /api/token/refresh/ replayed (family revoked)",
+        r.status,
+        401,
+    )?;
+    let r = request(
+        addr,
+        "POST",
+        "/api/token/verify/",
+        &[],
+        Some(&json!({"token": rotated["access"]})),
+    )?;
+    expect(
+        "POST /api/token/verify/ token of the revoked family",
+        r.status,
+        401,
+    )?;
+
+    let r = request(
+        addr,
+        "POST",
+        "/api/token/",
+        &[],
+        Some(&json!({"username": "bob", "password": DEMO_PASSWORD})),
+    )?;
+    expect(
+        "POST /api/token/ (Django pbkdf2_sha256 hash)",
+        r.status,
+        200,
+    )?;
+    let bob = r.json();
+    let r = request(
+        addr,
+        "POST",
+        "/api/token/blacklist/",
+        &[],
+        Some(&json!({"refresh": bob["refresh"]})),
+    )?;
+    expect("POST /api/token/blacklist/ (logout)", r.status, 200)?;
+    let r = request(
+        addr,
+        "POST",
+        "/api/token/refresh/",
+        &[],
+        Some(&json!({"refresh": bob["refresh"]})),
+    )?;
+    expect("POST /api/token/refresh/ after logout", r.status, 401)?;
+
+    // Three logins so far from this address at 5/m: the sixth attempt is refused.
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(request(addr, "POST", "/api/token/", &[], Some(&login))?.status);
+    }
+    let last = statuses.last().copied().unwrap_or_default();
+    println!("    three more logins: {statuses:?}");
+    expect("POST /api/token/ over the login rate", last, 429)?;
+    Ok(checks)
+}

@@ -1,0 +1,127 @@
+//! Runs the `axum_service` example as a child process on an ephemeral loopback
+//! port and talks to it with the example's own minimal HTTP client.
+
+#![allow(dead_code)] // each test crate uses a different part of this helper
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+#[path = "../../examples/axum_service/client.rs"]
+pub(crate) mod client;
+
+pub(crate) use client::Response;
+use serde_json::Value;
+
+/// The demo users' password (see the example's defaults).
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
+
+/// The example binary (`cargo test` and `cargo build --examples` build it).
+pub(crate) fn service_path() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    profile_dir
+        .join("examples")
+        .join(format!("axum_service{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// A running service, killed on drop.
+pub(crate) struct Service {
+    child: Child,
+    pub(crate) addr: SocketAddr,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Service {
+    /// Starts the service with `env` over a clean environment for its settings.
+    pub(crate) fn start(env: &[(&str, &str)]) -> Self {
+        Self::start_with_args(&[], env)
+    }
+
+    pub(crate) fn start_with_args(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let path = service_path();
+        assert!(
+            path.exists(),
+            "{} is missing: `cargo test` builds it, or run `cargo build --example axum_service`",
+            path.display()
+        );
+        let mut command = Command::new(path);
+        command
+            .args(args)
+            .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
+            .env_remove("REDIS_URL")
+            .env_remove("PORTCULLIS_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        // The first stdout line names the address; wait for it, bounded.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the service printed no address within 60 s");
+            }
+        };
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| {
+                let _ = child.kill();
+                panic!("no address in {line:?}")
+            });
+        Self { child, addr }
+    }
+
+    pub(crate) fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        client::request(self.addr, "GET", path, headers, None).unwrap()
+    }
+
+    pub(crate) fn post(&self, path: &str, headers: &[(&str, &str)], body: &Value) -> Response {
+        client::request(self.addr, "POST", path, headers, Some(body)).unwrap()
+    }
+
+    pub(crate) fn post_raw(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Response {
+        client::request_raw(self.addr, "POST", path, headers, body).unwrap()
+    }
+
+    pub(crate) fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+        client::request(self.addr, method, path, headers, None).unwrap()
+    }
+
+    /// Logs in through `POST /api/token/` and returns `(access, refresh)`.
+    pub(crate) fn login(&self, username: &str) -> (String, String) {
+        let r = self.post(
+            "/api/token/",
+            &[],
+            &serde_json::json!({"username": username, "password": PASSWORD}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let body = r.json();
+        (
+            body["access"].as_str().unwrap().to_owned(),
+            body["refresh"].as_str().unwrap().to_owned(),
+        )
+    }
+}
