@@ -944,3 +944,24 @@ proptest! {
         let _ = inspect(&text, 8192);
     }
 }
+
+#[test]
+fn the_storage_free_engine_issues_pairs_for_async_hosts() {
+    let tokens = Tokens::new(TokenConfig::simplejwt_defaults(), Keyring::new(hs256())).unwrap();
+    let pair = tokens
+        .issue_pair("7", &json!({"role": "staff"}), at(NOW))
+        .unwrap();
+    let access = tokens
+        .verify(&pair.access, Some(TokenKind::Access), at(NOW))
+        .unwrap();
+    let refresh = tokens
+        .verify(&pair.refresh, Some(TokenKind::Refresh), at(NOW))
+        .unwrap();
+    assert_eq!(access.claims().user_id(), Some("7"));
+    assert_eq!(access.claims().get("role"), Some(&json!("staff")));
+    assert_eq!(
+        access.claims().get("family"),
+        refresh.claims().get("family")
+    );
+    assert!(access.claims().get("family").is_some());
+}

@@ -352,6 +352,23 @@ impl Tokens {
         .contains(&name)
     }
 
+    /// Login: a refresh token starting a new family and an access token derived
+    /// from it. Needs no store, so an async host issues pairs without one.
+    ///
+    /// # Errors
+    /// As [`Tokens::issue`].
+    pub fn issue_pair<T: Serialize + ?Sized>(
+        &self,
+        user_id: &str,
+        extra: &T,
+        now: UnixTime,
+    ) -> Result<TokenPair, TokenError> {
+        let refresh = self.issue(TokenKind::Refresh, user_id, extra, now)?;
+        let verified = self.verify(&refresh, Some(TokenKind::Refresh), now)?;
+        let access = self.derive(verified.claims(), TokenKind::Access, None, now)?;
+        Ok(TokenPair { access, refresh })
+    }
+
     /// Signs a new token of `kind` for `user_id` with the `extra` claims (any
     /// serializable object; its fields become claims). Adds `token_type`, `exp`,
     /// `iat`, `jti`, the user id, `refresh_exp` for sliding tokens, a new family id
@@ -617,14 +634,7 @@ impl<S: RevocationStore> TokenService<S> {
         extra: &T,
         now: UnixTime,
     ) -> Result<TokenPair, TokenError> {
-        let refresh = self.tokens.issue(TokenKind::Refresh, user_id, extra, now)?;
-        let verified = self
-            .tokens
-            .verify(&refresh, Some(TokenKind::Refresh), now)?;
-        let access = self
-            .tokens
-            .derive(verified.claims(), TokenKind::Access, None, now)?;
-        Ok(TokenPair { access, refresh })
+        self.tokens.issue_pair(user_id, extra, now)
     }
 
     /// Verifies a token of `kind`, including revocation.
