@@ -131,6 +131,22 @@ async fn limited(
     .await
 }
 
+/// A rate-limited flow on a JSON body; a body that is not JSON is refused (400)
+/// before the limit is consulted.
+async fn limited_json(
+    shared: &Shared,
+    scope: Scope,
+    info: RequestInfo,
+    body: &Bytes,
+    flow: impl FnOnce(&App, &Value, &RequestInfo) -> Reply + Send + 'static,
+) -> Response {
+    let body = match parse_json(body) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    limited(shared, scope, info, move |app, info| flow(app, &body, info)).await
+}
+
 async fn healthz(State(shared): State<Shared>) -> Response {
     axum::Json(json!({
         "status": "ok",
@@ -146,13 +162,9 @@ async fn obtain_pair(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match parse_json(&body) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
     let info = request_info(&headers, peer);
-    limited(&shared, Scope::Login, info, move |app, info| {
-        app.obtain_pair(&body, info)
+    limited_json(&shared, Scope::Login, info, &body, |app, body, info| {
+        app.obtain_pair(body, info)
     })
     .await
 }
@@ -163,13 +175,9 @@ async fn session_login(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match parse_json(&body) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
     let info = request_info(&headers, peer);
-    limited(&shared, Scope::Login, info, move |app, info| {
-        app.session_login(&body, info)
+    limited_json(&shared, Scope::Login, info, &body, |app, body, info| {
+        app.session_login(body, info)
     })
     .await
 }
@@ -180,13 +188,9 @@ async fn refresh(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match parse_json(&body) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
     let info = request_info(&headers, peer);
-    limited(&shared, Scope::Api, info, move |app, info| {
-        app.refresh(&body, info)
+    limited_json(&shared, Scope::Api, info, &body, |app, body, info| {
+        app.refresh(body, info)
     })
     .await
 }
@@ -197,12 +201,11 @@ async fn verify(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match parse_json(&body) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
     let info = request_info(&headers, peer);
-    limited(&shared, Scope::Api, info, move |app, _| app.verify(&body)).await
+    limited_json(&shared, Scope::Api, info, &body, |app, body, _| {
+        app.verify(body)
+    })
+    .await
 }
 
 async fn logout(
@@ -211,13 +214,9 @@ async fn logout(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match parse_json(&body) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
     let info = request_info(&headers, peer);
-    limited(&shared, Scope::Api, info, move |app, info| {
-        app.logout(&body, info)
+    limited_json(&shared, Scope::Api, info, &body, |app, body, info| {
+        app.logout(body, info)
     })
     .await
 }
@@ -275,14 +274,10 @@ async fn set_note(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = match parse_json(&body) {
-        Ok(b) => b,
-        Err(r) => return *r,
-    };
     let info = request_info(&headers, peer);
-    limited(&shared, Scope::Api, info, move |app, info| {
+    limited_json(&shared, Scope::Api, info, &body, |app, body, info| {
         authenticated(app, "POST", info, |app, user| {
-            app.set_note(user, &body, info)
+            app.set_note(user, body, info)
         })
     })
     .await

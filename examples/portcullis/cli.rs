@@ -5,7 +5,7 @@ use std::fmt;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// A usage or configuration error: reported on stderr, exit status 2, no stdout line.
 #[derive(Debug)]
@@ -126,9 +126,14 @@ pub(crate) fn print_ok(fields: Map<String, Value>) {
     print_line(&Value::Object(line));
 }
 
-/// Prints one `"ok": false` line.
-pub(crate) fn print_failure(failure: &Failure) {
-    print_line(&json!({"ok": false, "code": failure.code, "message": failure.message}));
+/// Prints one `"ok": false` line, with any extra `fields` the command reports.
+fn print_failure(failure: Failure, fields: Map<String, Value>) {
+    let mut line = Map::new();
+    line.insert("ok".into(), Value::Bool(false));
+    line.insert("code".into(), Value::String(failure.code));
+    line.insert("message".into(), Value::String(failure.message));
+    line.extend(fields);
+    print_line(&Value::Object(line));
 }
 
 fn print_line(value: &Value) {
@@ -141,18 +146,7 @@ fn print_line(value: &Value) {
 pub(crate) fn for_each_line(
     mut handle: impl FnMut(&str) -> Result<Map<String, Value>, Failure>,
 ) -> Result<Outcome, UsageError> {
-    let mut outcome = Outcome::AllOk;
-    for line in std::io::stdin().lock().lines() {
-        let line = line.map_err(|e| UsageError::new(format!("cannot read stdin: {e}")))?;
-        match handle(line.trim_end_matches('\r')) {
-            Ok(fields) => print_ok(fields),
-            Err(failure) => {
-                outcome = Outcome::SomeFailed;
-                print_failure(&failure);
-            }
-        }
-    }
-    Ok(outcome)
+    for_each_line_with_fields(|line| handle(line).map_err(|failure| (failure, Map::new())))
 }
 
 /// Like [`for_each_line`], for commands whose `"ok": false` lines carry fields
@@ -167,12 +161,7 @@ pub(crate) fn for_each_line_with_fields(
             Ok(fields) => print_ok(fields),
             Err((failure, fields)) => {
                 outcome = Outcome::SomeFailed;
-                let mut out = Map::new();
-                out.insert("ok".into(), Value::Bool(false));
-                out.insert("code".into(), Value::String(failure.code));
-                out.insert("message".into(), Value::String(failure.message));
-                out.extend(fields);
-                print_line(&Value::Object(out));
+                print_failure(failure, fields);
             }
         }
     }

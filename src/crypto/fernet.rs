@@ -212,11 +212,13 @@ impl Fernet {
     /// # Errors
     /// [`CryptoError::TooLarge`] over the size limit, otherwise [`CryptoError::InvalidToken`].
     pub fn decrypt(&self, token: &str, ttl: Option<u64>) -> Result<Plaintext, CryptoError> {
-        let timestamp = parse_header(token, self.max_token_len)?;
-        if let Some(ttl) = ttl {
-            check_age(timestamp, ttl, SystemClock.now().as_secs())?;
+        match ttl {
+            Some(ttl) => self.decrypt_at_time(token, ttl, SystemClock.now().as_secs()),
+            None => {
+                parse_header(token, self.max_token_len)?;
+                self.decrypt_checked(token)
+            }
         }
-        self.decrypt_checked(token)
     }
 
     /// Decrypts `token` if it is at most `ttl` seconds old and at most 60 s in the
@@ -396,11 +398,13 @@ impl MultiFernet {
     /// # Errors
     /// [`CryptoError::TooLarge`] over the size limit, otherwise [`CryptoError::InvalidToken`].
     pub fn decrypt(&self, token: &str, ttl: Option<u64>) -> Result<Plaintext, CryptoError> {
-        let timestamp = parse_header(token, self.max_token_len)?;
-        if let Some(ttl) = ttl {
-            check_age(timestamp, ttl, SystemClock.now().as_secs())?;
+        match ttl {
+            Some(ttl) => self.decrypt_at_time(token, ttl, SystemClock.now().as_secs()),
+            None => {
+                parse_header(token, self.max_token_len)?;
+                self.decrypt_any(token)
+            }
         }
-        self.decrypt_any(token)
     }
 
     /// Decrypts with the first key that accepts the token; TTL as [`Fernet::decrypt_at_time`].

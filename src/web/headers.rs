@@ -145,11 +145,7 @@ impl ContentSecurityPolicy {
     #[must_use]
     pub fn directive(mut self, name: &str, sources: &[&str]) -> Self {
         let sources = sources.iter().map(|s| (*s).to_owned()).collect();
-        if let Some(slot) = self.directives.iter_mut().find(|(n, _)| n == name) {
-            slot.1 = sources;
-        } else {
-            self.directives.push((name.to_owned(), sources));
-        }
+        replace_or_append(&mut self.directives, name, sources);
         self
     }
 
@@ -232,11 +228,7 @@ impl PermissionsPolicy {
     /// Sets a feature's allowlist (replacing an earlier one).
     #[must_use]
     pub fn feature(mut self, name: &str, allowlist: Allowlist) -> Self {
-        if let Some(slot) = self.features.iter_mut().find(|(n, _)| n == name) {
-            slot.1 = allowlist;
-        } else {
-            self.features.push((name.to_owned(), allowlist));
-        }
+        replace_or_append(&mut self.features, name, allowlist);
         self
     }
 
@@ -518,6 +510,15 @@ impl SecurityHeaders {
             });
         }
         Ok(Some(format!("https://{target}{full_path}")))
+    }
+}
+
+/// Sets `name` to `value` in an ordered list, keeping its place if it is already there
+/// (header members render in the order they were first set).
+fn replace_or_append<T>(entries: &mut Vec<(String, T)>, name: &str, value: T) {
+    match entries.iter_mut().find(|(n, _)| n == name) {
+        Some(slot) => slot.1 = value,
+        None => entries.push((name.to_owned(), value)),
     }
 }
 
