@@ -86,6 +86,9 @@ pub trait Algorithm {
 }
 
 /// The units a request needs: `cost`, or 1 for a peek; refused above the limit.
+///
+/// Inlined so a host crate's decision path makes no call for it.
+#[inline]
 pub(crate) fn units_needed(rate: &Rate, cost: u32) -> Result<u32, RateLimitError> {
     if cost > rate.limit() {
         return Err(RateLimitError::CostExceedsLimit {
@@ -97,6 +100,7 @@ pub(crate) fn units_needed(rate: &Rate, cost: u32) -> Result<u32, RateLimitError
 }
 
 /// `to - from` as a duration, zero when `to` is not later.
+#[inline]
 pub(crate) const fn nanos_until(from: u64, to: u64) -> Duration {
     Duration::from_nanos(to.saturating_sub(from))
 }
