@@ -1,7 +1,7 @@
 //! `portcullis`: the crate's command-line face for people who are not writing Rust.
 //!
 //! ```text
-//! cargo run --example portcullis -- <domain> <op> [flags]
+//! portcullis <domain> <op> [flags]    (cargo install --path crates/portcullis-cli)
 //! ```
 //!
 //! The contract is fixed (scripts depend on it): keys come from `--key-env VAR`,

@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests that drive the `portcullis` CLI example.
+//! Helpers shared by the integration tests that drive the `portcullis` CLI.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,13 +6,9 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-/// The example binary that `cargo test` builds next to the test binaries.
+/// The `portcullis` binary, which Cargo builds for this package's tests.
 pub(crate) fn cli_path() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    profile_dir
-        .join("examples")
-        .join(format!("portcullis{}", std::env::consts::EXE_SUFFIX))
+    PathBuf::from(env!("CARGO_BIN_EXE_portcullis"))
 }
 
 /// Runs the CLI with `args`, feeding `stdin`, with the extra environment `env`.
@@ -24,7 +20,7 @@ pub(crate) fn run_cli(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Outpu
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the portcullis example is built by `cargo test`");
+        .expect("Cargo builds the portcullis binary for its tests");
     // A usage error may exit before reading stdin: a closed pipe is fine.
     let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     child.wait_with_output().unwrap()

@@ -1,4 +1,4 @@
-//! The CLI contract (see examples/portcullis): JSON lines, exit codes, keys never in output.
+//! The CLI contract (see crates/portcullis-cli): JSON lines, exit codes, keys never in output.
 
 mod common;
 
