@@ -86,6 +86,7 @@ pub mod error;
 pub mod password;
 pub mod ratelimit;
 pub mod secret;
+pub mod store;
 pub mod token;
 pub mod web;
 
