@@ -141,12 +141,14 @@ pub struct Unverified {
 /// Decodes a token's header and claims without checking anything but their shape.
 ///
 /// For debugging and for choosing which flow a token belongs to; nothing in the
-/// result may be trusted. Duplicate keys are still refused.
+/// result may be trusted. Duplicate keys are still refused, and the signature
+/// segment must be base64url like the others (it is decoded, not checked).
 ///
 /// # Errors
 /// [`Invalid::TooLarge`] or [`Invalid::Malformed`] (or [`Invalid::ClaimType`] for duplicates).
 pub fn inspect(token: &str, max_bytes: usize) -> Result<Unverified, TokenError> {
-    let (h, p, _) = split(token, max_bytes)?;
+    let (h, p, s) = split(token, max_bytes)?;
+    b64(s)?;
     Ok(Unverified {
         header: super::claims::parse_object(&b64(h)?)?,
         claims: super::claims::parse_object(&b64(p)?)?,

@@ -155,9 +155,24 @@ pub(crate) fn for_each_line_with_fields(
     mut handle: impl FnMut(&str) -> Result<Map<String, Value>, (Failure, Map<String, Value>)>,
 ) -> Result<Outcome, UsageError> {
     let mut outcome = Outcome::AllOk;
-    for line in std::io::stdin().lock().lines() {
-        let line = line.map_err(|e| UsageError::new(format!("cannot read stdin: {e}")))?;
-        match handle(line.trim_end_matches('\r')) {
+    let mut stdin = std::io::stdin().lock();
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        let read = stdin
+            .read_until(b'\n', &mut raw)
+            .map_err(|e| UsageError::new(format!("cannot read stdin: {e}")))?;
+        if read == 0 {
+            break;
+        }
+        let verdict = match std::str::from_utf8(strip_line_ending(&raw)) {
+            Ok(line) => handle(line),
+            Err(_) => Err((
+                Failure::new("invalid_input", "the line is not valid UTF-8"),
+                Map::new(),
+            )),
+        };
+        match verdict {
             Ok(fields) => print_ok(fields),
             Err((failure, fields)) => {
                 outcome = Outcome::SomeFailed;
@@ -166,4 +181,10 @@ pub(crate) fn for_each_line_with_fields(
         }
     }
     Ok(outcome)
+}
+
+/// The line without its ending: one `\n`, or one `\r\n`; nothing else is trimmed.
+fn strip_line_ending(raw: &[u8]) -> &[u8] {
+    let line = raw.strip_suffix(b"\n").unwrap_or(raw);
+    line.strip_suffix(b"\r").unwrap_or(line)
 }

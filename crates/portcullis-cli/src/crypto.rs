@@ -105,7 +105,7 @@ fn parse_u64(flags: &Flags, name: &str) -> Result<Option<u64>, UsageError> {
 
 fn decode_plaintext(line: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, Failure> {
     STANDARD
-        .decode(line.trim())
+        .decode(line)
         .map(zeroize::Zeroizing::new)
         .map_err(|_| Failure::new("invalid_input", "the line is not standard base64"))
 }

@@ -70,7 +70,7 @@ fn parse_line(line: &str) -> Result<Map<String, Value>, Failure> {
 fn simulate<A: Algorithm>(rate: &Rate, cost: u32) -> Result<Outcome, UsageError> {
     let mut state: Option<A::State> = None;
     for_each_line_with_fields(|line| {
-        let now = parse_unix_time(line.trim()).ok_or_else(|| {
+        let now = parse_unix_time(line).ok_or_else(|| {
             let failure = Failure::new(
                 "invalid_time",
                 "expected a Unix time in seconds (a non-negative number)",

@@ -158,8 +158,8 @@ fn verify(flags: &Flags) -> Result<Outcome, UsageError> {
     let now = now(flags)?;
     for_each_line(|line| {
         let claims = match kind {
-            Some(kind) => svc.verify(line.trim(), kind, now),
-            None => svc.verify_any(line.trim(), now),
+            Some(kind) => svc.verify(line, kind, now),
+            None => svc.verify_any(line, now),
         }
         .map_err(|e| failure(&e))?;
         let mut out = Map::new();
@@ -206,7 +206,7 @@ fn refresh(flags: &Flags) -> Result<Outcome, UsageError> {
     let now = now(flags)?;
     // One store for the whole run: a token replayed later in the same input is caught.
     for_each_line(|line| {
-        let out = svc.refresh(line.trim(), now).map_err(|e| failure(&e))?;
+        let out = svc.refresh(line, now).map_err(|e| failure(&e))?;
         let mut fields = Map::new();
         fields.insert("access".into(), Value::String(out.access));
         if let Some(refresh) = out.refresh {
@@ -221,7 +221,7 @@ fn inspect_tokens() -> Result<Outcome, UsageError> {
         "portcullis: WARNING: `token inspect` decodes WITHOUT verifying; nothing it prints can be trusted"
     );
     for_each_line(|line| {
-        let seen = inspect(line.trim(), 1024 * 1024).map_err(|e| failure(&e))?;
+        let seen = inspect(line, 1024 * 1024).map_err(|e| failure(&e))?;
         let mut out = Map::new();
         out.insert("header".into(), Value::Object(seen.header));
         out.insert("claims".into(), Value::Object(seen.claims));

@@ -34,3 +34,18 @@ pub(crate) fn json_lines(output: &Output) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+#[allow(dead_code)] // only the line-contract tests send raw bytes
+/// Like [`run_cli`], with raw bytes on stdin (lines that are not UTF-8).
+pub(crate) fn run_cli_bytes(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
+    let mut child = Command::new(cli_path())
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("Cargo builds the portcullis binary for its tests");
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
