@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
 
 #[path = "../../examples/axum_service/client.rs"]
@@ -19,13 +19,50 @@ use serde_json::Value;
 /// The demo users' password (see the example's defaults).
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
-/// The example binary (`cargo test` and `cargo build --examples` build it).
+/// The example binary, built on first use for this test binary's profile.
+///
+/// `cargo test --test NAME` builds no examples, so a test target run alone would
+/// otherwise find the binary missing or stale. Building it here (a no-op when it is
+/// fresh) keeps every target passing alone, in debug and release.
 pub(crate) fn service_path() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(build_service).clone()
+}
+
+fn build_service() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test binary>
     let profile_dir = exe.parent().unwrap().parent().unwrap();
-    profile_dir
+    let profile = profile_dir.file_name().unwrap().to_str().unwrap();
+    let profile = if profile == "debug" { "dev" } else { profile };
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let status = Command::new(&cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--manifest-path",
+            manifest,
+            "-p",
+            "portcullis",
+        ])
+        .args(["--example", "axum_service", "--profile", profile])
+        .env("CARGO_TARGET_DIR", profile_dir.parent().unwrap())
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
+    assert!(
+        status.success(),
+        "building the axum_service example failed; run `cargo build --example axum_service` to see why"
+    );
+    let path = profile_dir
         .join("examples")
-        .join(format!("axum_service{}", std::env::consts::EXE_SUFFIX))
+        .join(format!("axum_service{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing after the build",
+        path.display()
+    );
+    path
 }
 
 /// A running service, killed on drop.
@@ -49,11 +86,6 @@ impl Service {
 
     pub(crate) fn start_with_args(args: &[&str], env: &[(&str, &str)]) -> Self {
         let path = service_path();
-        assert!(
-            path.exists(),
-            "{} is missing: `cargo test` builds it, or run `cargo build --example axum_service`",
-            path.display()
-        );
         let mut command = Command::new(path);
         command
             .args(args)
