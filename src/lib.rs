@@ -78,16 +78,23 @@
     clippy::cast_possible_wrap
 )]
 
+#[cfg(feature = "web")]
 pub mod apikey;
+#[cfg(feature = "web")]
 pub mod audit;
 pub mod clock;
+#[cfg(feature = "crypto")]
 pub mod crypto;
 pub mod error;
+#[cfg(feature = "password")]
 pub mod password;
+#[cfg(feature = "ratelimit")]
 pub mod ratelimit;
 pub mod secret;
 pub mod store;
+#[cfg(feature = "token")]
 pub mod token;
+#[cfg(feature = "web")]
 pub mod web;
 
 pub use error::Error;
