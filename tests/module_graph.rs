@@ -131,5 +131,35 @@ fn random_fill_lives_only_in_secret() {
         .filter(|(path, text)| path != "secret.rs" && text.contains("SecureRandom"))
         .map(|(path, _)| path)
         .collect();
-    assert!(users.is_empty(), "random fills outside secret.rs: {users:?}");
+    assert!(
+        users.is_empty(),
+        "random fills outside secret.rs: {users:?}"
+    );
+}
+
+/// The room a top-level module belongs to; the floor is `None`.
+fn room(module: &str) -> Option<&str> {
+    match module {
+        "secret" | "clock" | "store" | "error" => None,
+        "web" | "apikey" | "audit" => Some("web"),
+        other => Some(other),
+    }
+}
+
+#[test]
+fn rooms_import_only_the_floor_and_themselves() {
+    let graph = graph();
+    let mut crossings = Vec::new();
+    for (module, deps) in &graph {
+        let Some(own) = room(module) else { continue };
+        for dep in deps {
+            if room(dep).is_some_and(|r| r != own) {
+                crossings.push(format!("{module} -> {dep}"));
+            }
+        }
+    }
+    assert!(
+        crossings.is_empty(),
+        "rooms importing other rooms: {crossings:?}"
+    );
 }
