@@ -89,7 +89,7 @@
 //! ```
 //!
 //! The floor needs `base64`, `serde`, `serde_json`, `subtle`, `thiserror` and
-//! `zeroize`. [`secret::SecretBytes::generate`] draws from `ring`, so it exists with
+//! `zeroize`. `SecretBytes::generate` draws from `ring`, so it exists with
 //! every room but a `ratelimit`-only build. The README records the dependency count
 //! and release build time of each single-room build.
 //!

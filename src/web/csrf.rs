@@ -56,7 +56,7 @@ impl CsrfSecret {
     /// login to rotate (Django's `rotate_token`).
     ///
     /// # Errors
-    /// [`WebError::Key`] ([`KeyError::RandomUnavailable`]) if the system generator fails.
+    /// [`WebError::Key`] ([`crate::secret::KeyError::RandomUnavailable`]) if the system generator fails.
     pub fn generate() -> Result<Self, WebError> {
         random_string().map(Self)
     }
@@ -84,7 +84,7 @@ impl CsrfSecret {
     /// A fresh 64-character masked token for a page (Django's `get_token`).
     ///
     /// # Errors
-    /// [`WebError::Key`] ([`KeyError::RandomUnavailable`]) if the system generator fails.
+    /// [`WebError::Key`] ([`crate::secret::KeyError::RandomUnavailable`]) if the system generator fails.
     pub fn mask(&self) -> Result<String, WebError> {
         let mask = random_string()?;
         Ok(self.mask_with(mask.expose_secret().as_bytes()))
