@@ -30,11 +30,10 @@
 use std::fmt;
 
 use ring::hmac;
-use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
 use crate::clock::UnixTime;
-use crate::secret::{KeyLength, SecretBytes, SecretString};
+use crate::secret::{KeyError, KeyLength, SecretBytes, SecretString, fill_random};
 
 /// Characters of the lookup id.
 pub const LOOKUP_ID_LEN: usize = 12;
@@ -87,15 +86,9 @@ pub enum ApiKeyError {
     /// The key matched but its expiry time has passed.
     #[error("API key expired")]
     Expired,
-    /// The system's secure random generator failed.
-    #[error("the system's secure random number generator is unavailable")]
-    RandomUnavailable,
-}
-
-impl From<ApiKeyError> for crate::Error {
-    fn from(err: ApiKeyError) -> Self {
-        crate::web::WebError::from(err).into()
-    }
+    /// The pepper could not be loaded, or the system's secure random generator failed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
 }
 
 /// The server-side pepper that keys the digests; wiped on drop.
@@ -126,10 +119,10 @@ impl ApiKeyPepper {
     /// The raw text of environment variable `var` (at least 32 bytes) as the pepper.
     ///
     /// # Errors
-    /// A [`crate::error::KeyError`] naming `var` when it is unset, not UTF-8 or too short.
-    pub fn from_env(var: &str) -> Result<Self, crate::Error> {
+    /// [`ApiKeyError::Key`] naming `var` when it is unset, not UTF-8 or too short.
+    pub fn from_env(var: &str) -> Result<Self, ApiKeyError> {
         let text = SecretString::from_env(var, KeyLength::AtLeast(MIN_PEPPER_LEN))?;
-        Ok(Self::new(text.to_bytes())?)
+        Self::new(text.to_bytes())
     }
 
     fn tag(&self, key: &str) -> hmac::Tag {
@@ -197,7 +190,7 @@ impl ApiKey {
     /// A new random key under `prefix`.
     ///
     /// # Errors
-    /// [`ApiKeyError::InvalidPrefix`], or [`ApiKeyError::RandomUnavailable`].
+    /// [`ApiKeyError::InvalidPrefix`], or [`ApiKeyError::Key`] if the system generator fails.
     pub fn generate(prefix: &str) -> Result<Self, ApiKeyError> {
         if !is_valid_prefix(prefix) {
             return Err(ApiKeyError::InvalidPrefix {
@@ -317,12 +310,10 @@ fn is_valid_prefix(prefix: &str) -> bool {
 
 /// Appends `count` uniformly random base62 characters (rejection sampling).
 fn push_random_base62(out: &mut String, count: usize) -> Result<(), ApiKeyError> {
-    let rng = SystemRandom::new();
     let mut buf = Zeroizing::new([0u8; 64]);
     let mut pushed = 0;
     while pushed < count {
-        rng.fill(buf.as_mut())
-            .map_err(|_| ApiKeyError::RandomUnavailable)?;
+        fill_random(buf.as_mut())?;
         for &b in buf.iter() {
             if b < 248 && pushed < count {
                 out.push(base62(u32::from(b % 62)));

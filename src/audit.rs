@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::clock::UnixTime;
-use crate::secret::{KeyLength, SecretBytes, SecretString};
+use crate::secret::{KeyError, KeyLength, SecretBytes, SecretString};
 
 /// Shortest audit key accepted, in bytes.
 pub const MIN_KEY_LEN: usize = 32;
@@ -85,12 +85,9 @@ pub enum AuditError {
     /// The sequence number would overflow.
     #[error("audit sequence number exhausted")]
     SequenceExhausted,
-}
-
-impl From<AuditError> for crate::Error {
-    fn from(err: AuditError) -> Self {
-        crate::web::WebError::from(err).into()
-    }
+    /// The key could not be loaded from its environment variable.
+    #[error(transparent)]
+    Key(#[from] KeyError),
 }
 
 /// The HMAC key of the chain; wiped on drop (the key schedule is derived per record).
@@ -118,10 +115,10 @@ impl AuditKey {
     /// The raw text of environment variable `var` (at least 32 bytes) as the key.
     ///
     /// # Errors
-    /// A [`crate::error::KeyError`] naming `var` when it is unset, not UTF-8 or too short.
-    pub fn from_env(var: &str) -> Result<Self, crate::Error> {
+    /// [`AuditError::Key`] naming `var` when it is unset, not UTF-8 or too short.
+    pub fn from_env(var: &str) -> Result<Self, AuditError> {
         let text = SecretString::from_env(var, KeyLength::AtLeast(MIN_KEY_LEN))?;
-        Ok(Self::new(text.to_bytes())?)
+        Self::new(text.to_bytes())
     }
 }
 

@@ -11,11 +11,71 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+#[cfg(any(
+    feature = "token",
+    feature = "crypto",
+    feature = "password",
+    feature = "web"
+))]
 use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::error::KeyError;
+/// A key or secret could not be loaded or generated.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The environment variable that should hold a key is not set.
+    #[error("environment variable {var} is not set; it must hold the key")]
+    EnvVarMissing {
+        /// The variable's name.
+        var: String,
+    },
+    /// The environment variable holds bytes that are not UTF-8.
+    #[error("environment variable {var} is not valid UTF-8; keys are ASCII text")]
+    EnvVarNotUnicode {
+        /// The variable's name.
+        var: String,
+    },
+    /// The key text is not in the expected encoding.
+    #[error("{origin} is not valid {encoding}")]
+    InvalidEncoding {
+        /// Where the key came from.
+        origin: KeyOrigin,
+        /// The encoding that was expected.
+        encoding: Encoding,
+    },
+    /// The key decodes to the wrong number of bytes.
+    #[error("{origin} decodes to {actual} bytes; expected {expected}")]
+    WrongLength {
+        /// Where the key came from.
+        origin: KeyOrigin,
+        /// The length rule the key must meet.
+        expected: KeyLength,
+        /// The decoded length (a length is not secret).
+        actual: usize,
+    },
+    /// The operating system's secure random generator failed.
+    #[error("the system's secure random number generator is unavailable")]
+    RandomUnavailable,
+}
+
+/// Fills `buf` from the operating system's secure random generator: the crate's one
+/// random source (salts, nonces, IVs, token ids, CSRF secrets, API keys).
+///
+/// # Errors
+/// [`KeyError::RandomUnavailable`] if the generator fails (it should not on a healthy system).
+#[cfg(any(
+    feature = "token",
+    feature = "crypto",
+    feature = "password",
+    feature = "web"
+))]
+pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), KeyError> {
+    SystemRandom::new()
+        .fill(buf)
+        .map_err(|_| KeyError::RandomUnavailable)
+}
 
 const REDACTED: &str = "[REDACTED]";
 
@@ -116,11 +176,17 @@ impl SecretBytes {
     ///
     /// # Errors
     /// [`KeyError::RandomUnavailable`] if the generator fails (it should not on a healthy system).
+    ///
+    /// Built with any room that draws random numbers (all but `ratelimit`).
+    #[cfg(any(
+        feature = "token",
+        feature = "crypto",
+        feature = "password",
+        feature = "web"
+    ))]
     pub fn generate(len: usize) -> Result<Self, KeyError> {
         let mut bytes = vec![0u8; len].into_boxed_slice();
-        SystemRandom::new()
-            .fill(&mut bytes)
-            .map_err(|_| KeyError::RandomUnavailable)?;
+        fill_random(&mut bytes)?;
         Ok(Self(bytes))
     }
 
@@ -364,6 +430,12 @@ mod tests {
     }
 
     #[test]
+    #[cfg(any(
+        feature = "token",
+        feature = "crypto",
+        feature = "password",
+        feature = "web"
+    ))]
     fn generate_gives_distinct_keys_of_the_requested_length() {
         let a = SecretBytes::generate(32).unwrap();
         let b = SecretBytes::generate(32).unwrap();

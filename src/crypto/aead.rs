@@ -23,7 +23,7 @@ use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::CryptoError;
-use crate::error::KeyError;
+use crate::secret::KeyError;
 use crate::secret::{KeyLength, KeyOrigin, SecretBytes};
 
 /// Key length in bytes.

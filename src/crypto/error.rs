@@ -1,6 +1,6 @@
 //! The field-encryption error type.
 
-use crate::error::KeyError;
+use crate::secret::KeyError;
 
 /// Why a field could not be encrypted or decrypted.
 ///

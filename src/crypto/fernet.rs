@@ -46,13 +46,13 @@ use aes::cipher::block_padding::Pkcs7;
 use aes::cipher::{BlockEncryptMut, KeyIvInit};
 use base64::Engine as _;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
-use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
 use super::{CryptoError, Plaintext};
 use crate::clock::{Clock, SystemClock};
-use crate::error::KeyError;
-use crate::secret::{Encoding, KeyLength, KeyOrigin, SecretBytes, SecretString};
+use crate::secret::{
+    Encoding, KeyError, KeyLength, KeyOrigin, SecretBytes, SecretString, fill_random,
+};
 
 /// The default decrypt size limit for a token, in bytes of text: 16 MiB, room for
 /// about 12 MiB of plaintext.
@@ -180,9 +180,7 @@ impl Fernet {
     /// [`KeyError::RandomUnavailable`] if no IV can be drawn.
     pub fn encrypt_at_time(&self, data: &[u8], current_time: u64) -> Result<String, CryptoError> {
         let mut iv = [0u8; 16];
-        SystemRandom::new()
-            .fill(&mut iv)
-            .map_err(|_| KeyError::RandomUnavailable)?;
+        fill_random(&mut iv)?;
         Ok(self.encrypt_from_parts(data, current_time, &iv))
     }
 
@@ -453,9 +451,7 @@ impl MultiFernet {
         let timestamp = parse_header(token, self.max_token_len)?;
         let plaintext = self.decrypt_any(token)?;
         let mut iv = [0u8; 16];
-        SystemRandom::new()
-            .fill(&mut iv)
-            .map_err(|_| KeyError::RandomUnavailable)?;
+        fill_random(&mut iv)?;
         Ok(self
             .primary()?
             .encrypt_from_parts(plaintext.expose_secret(), timestamp, &iv))

@@ -48,12 +48,12 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::rand::{SecureRandom, SystemRandom};
 
 use super::aead::{NONCE_LEN, TAG_LEN, XChaCha20Poly1305};
 use super::{CryptoError, Plaintext};
-use crate::error::KeyError;
-use crate::secret::{Encoding, KeyLength, KeyOrigin, SecretBytes, SecretString};
+use crate::secret::{
+    Encoding, KeyError, KeyLength, KeyOrigin, SecretBytes, SecretString, fill_random,
+};
 
 /// The default size limit for a sealed value, in bytes of text: 16 MiB.
 pub const DEFAULT_MAX_SEALED_LEN: usize = 16 * 1024 * 1024;
@@ -267,9 +267,7 @@ impl SealedKeyset {
     pub fn seal(&self, plaintext: &[u8], context: &Context) -> Result<String, CryptoError> {
         let key = self.primary()?;
         let mut nonce = [0u8; NONCE_LEN];
-        SystemRandom::new()
-            .fill(&mut nonce)
-            .map_err(|_| KeyError::RandomUnavailable)?;
+        fill_random(&mut nonce)?;
         // One buffer, encrypted in place: no stray copy of the plaintext is left behind.
         let mut raw = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
         raw.extend_from_slice(&nonce);

@@ -49,11 +49,11 @@ use std::num::NonZeroU32;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::PasswordError;
+use crate::secret::fill_random;
 
 /// The longest password hashed or verified, in bytes: a guard against
 /// denial of service through very long inputs (Django sets no limit; its
@@ -369,15 +369,13 @@ impl Hasher {
     ///
     /// # Errors
     /// [`PasswordError::TooLong`] beyond [`MAX_PASSWORD_BYTES`];
-    /// [`PasswordError::RandomUnavailable`] if no salt can be drawn.
+    /// [`PasswordError::Key`] if no salt can be drawn.
     pub fn hash(&self, password: &str) -> Result<String, PasswordError> {
         check_length(password)?;
         match self.format {
             HashFormat::Argon2id => {
                 let mut salt = [0u8; NATIVE_SALT_LEN];
-                SystemRandom::new()
-                    .fill(&mut salt)
-                    .map_err(|_| PasswordError::RandomUnavailable)?;
+                fill_random(&mut salt)?;
                 let params = Argon2Stored::preferred(self.argon2, salt.to_vec());
                 let tag = params.compute(password.as_bytes())?;
                 Ok(params.encode("", &tag))
@@ -403,9 +401,7 @@ impl Hasher {
             }
             HashFormat::DjangoBcryptSha256 => {
                 let mut salt = [0u8; 16];
-                SystemRandom::new()
-                    .fill(&mut salt)
-                    .map_err(|_| PasswordError::RandomUnavailable)?;
+                fill_random(&mut salt)?;
                 let parts = bcrypt::hash_with_salt(
                     bcrypt_input(password).as_bytes(),
                     self.bcrypt_cost,
@@ -532,12 +528,10 @@ fn check_length(password: &str) -> Result<(), PasswordError> {
 
 /// 22 characters from `[a-zA-Z0-9]`, as Django's `BasePasswordHasher.salt()`.
 fn django_salt() -> Result<String, PasswordError> {
-    let rng = SystemRandom::new();
     let mut salt = String::with_capacity(DJANGO_SALT_LEN);
     let mut buf = [0u8; 32];
     while salt.len() < DJANGO_SALT_LEN {
-        rng.fill(&mut buf)
-            .map_err(|_| PasswordError::RandomUnavailable)?;
+        fill_random(&mut buf)?;
         // Rejection sampling: 248 = 4 x 62 keeps the choice uniform.
         for &b in buf.iter().filter(|&&b| b < 248) {
             if salt.len() == DJANGO_SALT_LEN {

@@ -36,6 +36,8 @@ mod unicode_tables;
 pub use hash::{HashFormat, Hasher, Verification};
 pub use policy::{Policy, UserAttributes, Violation};
 
+use crate::secret::KeyError;
+
 /// Why a password operation could not be carried out.
 ///
 /// A wrong password is not an error: [`Hasher::verify`] answers it in its
@@ -95,6 +97,6 @@ pub enum PasswordError {
         limit: &'static str,
     },
     /// The operating system's secure random generator failed (salts need it).
-    #[error("the system's secure random number generator is unavailable")]
-    RandomUnavailable,
+    #[error(transparent)]
+    Key(#[from] KeyError),
 }

@@ -623,12 +623,14 @@ impl VerifyingKey {
     }
 
     /// A public key from PKCS#1 `RSAPublicKey` DER.
+    #[cfg(feature = "jsonwebtoken-provider")]
     pub(crate) fn from_pkcs1_public_der(alg: Algorithm, der: &[u8]) -> Result<Self, TokenError> {
         let (n, e) = rsa_public_components(der)?;
         Self::from_rsa_parts(alg, n, e)
     }
 
     /// `(n, e)` of an RSA key.
+    #[cfg(feature = "jsonwebtoken-provider")]
     pub(crate) fn rsa_components(&self) -> Option<(Vec<u8>, Vec<u8>)> {
         match &self.verifier {
             Verifier::Rsa { n, e } => Some((n.to_vec(), e.to_vec())),

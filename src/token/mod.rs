@@ -48,6 +48,7 @@ mod codec;
 mod config;
 mod error;
 mod keys;
+#[cfg(feature = "jsonwebtoken-provider")]
 pub mod provider;
 mod revocation;
 mod service;

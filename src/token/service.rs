@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use ring::rand::{SecureRandom, SystemRandom};
+use ring::rand::SystemRandom;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -306,9 +306,7 @@ impl Tokens {
     /// [`TokenError::Key`] if the system random generator fails.
     pub fn new_id(&self) -> Result<String, TokenError> {
         let mut bytes = [0u8; 16];
-        self.rng
-            .fill(&mut bytes)
-            .map_err(|_| TokenError::Key("the system random generator failed".into()))?;
+        crate::secret::fill_random(&mut bytes).map_err(|e| TokenError::Key(e.to_string()))?;
         bytes[6] = (bytes[6] & 0x0f) | 0x40;
         bytes[8] = (bytes[8] & 0x3f) | 0x80;
         let mut out = String::with_capacity(32);

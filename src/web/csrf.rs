@@ -29,13 +29,12 @@
 //! # Ok::<(), portcullis::web::WebError>(())
 //! ```
 
-use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::WebError;
 use super::origin::{Referer, urlsplit};
-use crate::secret::SecretString;
+use crate::secret::{SecretString, fill_random};
 
 /// Length of a CSRF secret (Django's `CSRF_SECRET_LENGTH`).
 pub const SECRET_LEN: usize = 32;
@@ -57,7 +56,7 @@ impl CsrfSecret {
     /// login to rotate (Django's `rotate_token`).
     ///
     /// # Errors
-    /// [`WebError::RandomUnavailable`] if the system generator fails.
+    /// [`WebError::Key`] ([`crate::secret::KeyError::RandomUnavailable`]) if the system generator fails.
     pub fn generate() -> Result<Self, WebError> {
         random_string().map(Self)
     }
@@ -85,7 +84,7 @@ impl CsrfSecret {
     /// A fresh 64-character masked token for a page (Django's `get_token`).
     ///
     /// # Errors
-    /// [`WebError::RandomUnavailable`] if the system generator fails.
+    /// [`WebError::Key`] ([`crate::secret::KeyError::RandomUnavailable`]) if the system generator fails.
     pub fn mask(&self) -> Result<String, WebError> {
         let mask = random_string()?;
         Ok(self.mask_with(mask.expose_secret().as_bytes()))
@@ -208,12 +207,10 @@ fn low_byte(x: i32) -> u8 {
 
 /// 32 uniformly random alphabet characters (rejection sampling: no modulo bias).
 fn random_string() -> Result<SecretString, WebError> {
-    let rng = SystemRandom::new();
     let mut out = String::with_capacity(SECRET_LEN);
     let mut buf = Zeroizing::new([0u8; 64]);
     while out.len() < SECRET_LEN {
-        rng.fill(buf.as_mut())
-            .map_err(|_| WebError::RandomUnavailable)?;
+        fill_random(buf.as_mut())?;
         for &b in buf.iter() {
             // 248 = 4 * 62: bytes above it would favour the first characters.
             if b < 248 && out.len() < SECRET_LEN {

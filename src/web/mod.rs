@@ -23,6 +23,8 @@ pub mod csrf;
 pub mod headers;
 pub mod origin;
 
+use crate::secret::KeyError;
+
 /// A header to add to a response: a fixed name and a value that is safe to send.
 pub type Header = (&'static str, String);
 
@@ -74,15 +76,9 @@ pub enum WebError {
         /// Django's wording: `has incorrect length` or `has invalid characters`.
         reason: &'static str,
     },
-    /// The system's secure random generator failed.
-    #[error("the system's secure random number generator is unavailable")]
-    RandomUnavailable,
-    /// An API key operation failed.
+    /// The system's secure random generator failed (CSRF secrets need it).
     #[error(transparent)]
-    ApiKey(#[from] crate::apikey::ApiKeyError),
-    /// An audit trail operation failed.
-    #[error(transparent)]
-    Audit(#[from] crate::audit::AuditError),
+    Key(#[from] KeyError),
 }
 
 /// Whether `value` can be sent as a header value without breaking the response:

@@ -87,7 +87,7 @@ fn csrf_check(line: &str) -> Result<Map<String, Value>, Failure> {
 }
 
 fn pepper(flags: &Flags) -> Result<ApiKeyPepper, UsageError> {
-    Ok(ApiKeyPepper::from_env(flags.require("pepper-env")?)?)
+    Ok(ApiKeyPepper::from_env(flags.require("pepper-env")?).map_err(portcullis::Error::from)?)
 }
 
 fn apikey_generate(flags: &Flags) -> Result<Outcome, UsageError> {
@@ -153,7 +153,7 @@ fn apikey_verify(flags: &Flags) -> Result<Outcome, UsageError> {
 }
 
 fn audit_verify(flags: &Flags) -> Result<Outcome, UsageError> {
-    let key = AuditKey::from_env(flags.require("key-env")?)?;
+    let key = AuditKey::from_env(flags.require("key-env")?).map_err(portcullis::Error::from)?;
     let mut verifier = AuditVerifier::new(&key);
     let mut line_no = 0usize;
     for_each_line(|line| {
