@@ -199,7 +199,7 @@ fn audit() -> Result<(), Box<dyn std::error::Error>> {
         )?
         .with_ip("203.0.113.7".parse()?)
         .with_user_agent("example/1.0")
-        .with_metadata(serde_json::json!({"reason": "demo"}));
+        .with_metadata(serde_json::json!({"reason": "demo"}))?;
         chain.record(event, &mut sink)?;
     }
     print!("{}", sink.to_json_lines());
