@@ -27,11 +27,10 @@
 
 pub mod breach;
 pub mod common;
-mod common_index;
+mod generated;
 pub mod hash;
 pub mod policy;
 mod unicode;
-mod unicode_tables;
 
 pub use hash::{HashFormat, Hasher, Verification};
 pub use policy::{Policy, UserAttributes, Violation};
