@@ -32,7 +32,7 @@ pub mod hash;
 pub mod policy;
 mod unicode;
 
-pub use hash::{HashFormat, Hasher, Verification};
+pub use hash::{Computation, HashFormat, Hasher, Verification, Work};
 pub use policy::{Policy, UserAttributes, Violation};
 
 /// Why a password operation could not be carried out.
@@ -78,6 +78,21 @@ pub enum PasswordError {
         value: u64,
         /// The accepted range.
         accepted: &'static str,
+    },
+    /// A stored hash costs more than the configured multiple of the preferred
+    /// parameters ([`Hasher::with_max_stored_cost_factor`]).
+    #[error(
+        "the stored {format} hash asks for {parameter} {value}; at most {max} is computed (a multiple of the configured cost)"
+    )]
+    StoredCostTooHigh {
+        /// The hash format.
+        format: &'static str,
+        /// The parameter's name.
+        parameter: &'static str,
+        /// The value it asks for.
+        value: u64,
+        /// The most this hasher computes.
+        max: u64,
     },
     /// A Pwned Passwords range response line is not `SUFFIX:COUNT`.
     #[error("range response line {line} is malformed: {reason}")]

@@ -7,7 +7,7 @@ use super::argon2::Argon2Stored;
 use super::bcrypt::BcryptStored;
 use super::pbkdf2::{Pbkdf2Digest, Pbkdf2Stored, pbkdf2_encode};
 use super::scrypt::{ScryptStored, scrypt_encode};
-use super::{HashFormat, MAX_ENCODED_LEN, malformed, stored_format_name};
+use super::{Computation, HashFormat, MAX_ENCODED_LEN, malformed, stored_format_name};
 use crate::password::PasswordError;
 
 /// A stored hash in a supported format, borrowed from the encoded string.
@@ -62,6 +62,18 @@ impl Stored<'_> {
             Stored::Argon2(_) => HashFormat::Argon2id,
             Stored::Scrypt(_) => HashFormat::DjangoScrypt,
             Stored::Bcrypt(_) => HashFormat::DjangoBcryptSha256,
+        }
+    }
+
+    /// The derivation [`Stored::matches`] runs.
+    pub(super) fn computation(&self) -> Computation {
+        match self {
+            Stored::Pbkdf2(p) => Computation::Pbkdf2 {
+                iterations: p.iterations.get(),
+            },
+            Stored::Argon2(a) => Computation::Argon2(a.params),
+            Stored::Scrypt(s) => Computation::Scrypt(s.params),
+            Stored::Bcrypt(b) => Computation::Bcrypt { cost: b.cost },
         }
     }
 

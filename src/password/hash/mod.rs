@@ -14,14 +14,23 @@
 //! * an unusable password (`!…`, Django's `set_unusable_password`) or a hash in
 //!   a format this crate does not compute (unknown, or Django's legacy `md5`,
 //!   `bcrypt`, unsalted `sha1`, …) is a failed check that costs one preferred
-//!   hash, as in Django, so it does not reveal itself through timing;
-//! * a wrong password against a PBKDF2 or bcrypt hash cheaper than preferred
-//!   runs the missing work (Django's `harden_runtime`).
+//!   hash, as in Django; so is an unknown user ([`Hasher::verify_unknown_user`]);
+//! * **every failed check costs at least one preferred hash**: a wrong password
+//!   against a hash cheaper than preferred (a legacy format, or lower costs) also
+//!   runs one preferred hash of a random string, where Django's `harden_runtime`
+//!   only tops up the preferred format, so an attacker cannot tell unknown users,
+//!   unusable hashes and cheap legacy hashes apart by timing.
+//!   [`Hasher::verify_with_work`] returns the derivations run ([`Work`]), which
+//!   is how the tests check it, by parameters rather than wall time.
 //!
 //! Comparisons are constant-time. Stored hashes are parsed strictly and their
-//! costs are bounded ([`MAX_ARGON2_MEMORY_KIB`], [`MAX_PBKDF2_ITERATIONS`],
-//! [`MAX_BCRYPT_COST`], scrypt within Django's own 32 MiB) so a
-//! planted hash cannot make verification allocate or spin without limit.
+//! costs are bounded twice: absolutely ([`MAX_ARGON2_MEMORY_KIB`],
+//! [`MAX_PBKDF2_ITERATIONS`], [`MAX_BCRYPT_COST`], scrypt within Django's own
+//! 32 MiB) and relative to the configured parameters of the hash's family (at
+//! most [`DEFAULT_MAX_STORED_COST_FACTOR`] times, see
+//! [`Hasher::with_max_stored_cost_factor`]; beyond it verification refuses with
+//! [`PasswordError::StoredCostTooHigh`]), so a planted or imported hash cannot
+//! make each login for its account a minute of CPU and a gigabyte.
 //!
 //! ```
 //! use portcullis::password::hash::{Argon2Params, HashFormat, Hasher};
@@ -64,7 +73,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use self::argon2::Argon2Stored;
 use self::bcrypt::bcrypt_input;
 use self::django::Stored;
-use self::pbkdf2::{Pbkdf2Digest, pbkdf2_encode, pbkdf2_tag};
+use self::pbkdf2::{Pbkdf2Digest, pbkdf2_encode};
 use self::scrypt::scrypt_encode;
 use super::PasswordError;
 
@@ -84,6 +93,9 @@ pub const MAX_ARGON2_PARALLELISM: u32 = 255;
 
 /// The most iterations a stored PBKDF2 hash may ask for (33 times Django 6.1's).
 pub const MAX_PBKDF2_ITERATIONS: u32 = 50_000_000;
+
+/// How many times the configured cost a stored hash may ask for, by default.
+pub const DEFAULT_MAX_STORED_COST_FACTOR: u32 = 4;
 
 /// Django 6.1's PBKDF2 iteration count (`PBKDF2PasswordHasher.iterations`).
 pub const DJANGO_PBKDF2_ITERATIONS: u32 = 1_500_000;
@@ -169,6 +181,50 @@ pub struct Verification {
     pub must_update: bool,
 }
 
+/// One key derivation a verification ran, with its cost parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Computation {
+    /// Argon2 (any variant) at these costs.
+    Argon2(Argon2Params),
+    /// PBKDF2 (SHA-256 or SHA-1) with this many iterations.
+    Pbkdf2 {
+        /// The iteration count.
+        iterations: u32,
+    },
+    /// scrypt at these costs.
+    Scrypt(ScryptParams),
+    /// bcrypt at this work factor.
+    Bcrypt {
+        /// The work factor (2^cost rounds).
+        cost: u32,
+    },
+}
+
+/// The key derivations one [`Hasher::verify_with_work`] ran, in order: what the
+/// timing defence is checked by (every failure includes the preferred one), and
+/// what a host may count in its metrics.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Work {
+    runs: Vec<Computation>,
+}
+
+impl Work {
+    /// Every derivation, in order.
+    pub fn runs(&self) -> &[Computation] {
+        &self.runs
+    }
+
+    /// Whether `computation` was among them.
+    pub fn includes(&self, computation: Computation) -> bool {
+        self.runs.contains(&computation)
+    }
+
+    fn push(&mut self, computation: Computation) {
+        self.runs.push(computation);
+    }
+}
+
 /// The preferred hashing configuration; see the [module documentation](self).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hasher {
@@ -177,6 +233,15 @@ pub struct Hasher {
     iterations: NonZeroU32,
     scrypt: ScryptParams,
     bcrypt_cost: u32,
+    max_cost_factor: u32,
+}
+
+impl Verification {
+    /// A failed check with nothing to upgrade.
+    const NO: Self = Self {
+        is_correct: false,
+        must_update: false,
+    };
 }
 
 impl Default for Hasher {
@@ -200,6 +265,7 @@ impl Hasher {
             iterations: NonZeroU32::new(DJANGO_PBKDF2_ITERATIONS).unwrap_or(NonZeroU32::MIN),
             scrypt: ScryptParams::DJANGO,
             bcrypt_cost: DJANGO_BCRYPT_COST,
+            max_cost_factor: DEFAULT_MAX_STORED_COST_FACTOR,
         }
     }
 
@@ -244,6 +310,25 @@ impl Hasher {
                 setting: "pbkdf2 iterations",
                 expected: "between 1 and 50000000",
             })?;
+        Ok(self)
+    }
+
+    /// Refuses to verify a stored hash costing more than `factor` times this
+    /// configuration's parameters for its family (Argon2 memory and passes,
+    /// PBKDF2 iterations, scrypt N·r·p, bcrypt 2^cost; default
+    /// [`DEFAULT_MAX_STORED_COST_FACTOR`]): a planted or imported hash cannot make
+    /// each login for its account cost a minute of CPU or a gigabyte.
+    ///
+    /// # Errors
+    /// [`PasswordError::InvalidSetting`] unless 1 <= `factor` <= 64.
+    pub fn with_max_stored_cost_factor(mut self, factor: u32) -> Result<Self, PasswordError> {
+        if !(1..=64).contains(&factor) {
+            return Err(PasswordError::InvalidSetting {
+                setting: "max stored cost factor",
+                expected: "between 1 and 64",
+            });
+        }
+        self.max_cost_factor = factor;
         Ok(self)
     }
 
@@ -319,26 +404,131 @@ impl Hasher {
     /// when `encoded` names a supported format but does not follow it. An
     /// unusable or unknown hash is not an error: it fails the check.
     pub fn verify(&self, password: &str, encoded: &str) -> Result<Verification, PasswordError> {
+        self.verify_with_work(password, encoded).map(|(v, _)| v)
+    }
+
+    /// [`Hasher::verify`], also returning the derivations it ran.
+    ///
+    /// # Errors
+    /// As [`Hasher::verify`].
+    pub fn verify_with_work(
+        &self,
+        password: &str,
+        encoded: &str,
+    ) -> Result<(Verification, Work), PasswordError> {
         check_length(password)?;
+        let mut work = Work::default();
         let Some(stored) = Stored::parse(encoded)? else {
             // Django: hash a random string with the preferred hasher, answer no.
-            let decoy = django_salt()?;
-            let _ = self.hash(&decoy)?;
-            return Ok(Verification {
-                is_correct: false,
-                must_update: false,
-            });
+            self.decoy(&mut work)?;
+            return Ok((Verification::NO, work));
         };
         let hasher_changed = stored.format() != self.format;
         let must_update = hasher_changed || self.must_update(&stored);
+        self.check_stored_cost(&stored)?;
+        work.push(stored.computation());
         let is_correct = stored.matches(password, encoded)?;
-        if !is_correct && !hasher_changed && must_update {
-            self.harden_runtime(password, &stored);
+        // A failure costs at least the preferred hash, whatever the stored format
+        // (Django's `harden_runtime` only tops up the preferred format's own).
+        if !is_correct && !work.includes(self.preferred_computation()) {
+            self.decoy(&mut work)?;
         }
-        Ok(Verification {
-            is_correct,
-            must_update,
-        })
+        Ok((
+            Verification {
+                is_correct,
+                must_update,
+            },
+            work,
+        ))
+    }
+
+    /// The answer for a user that does not exist, at the cost of a failed
+    /// verification: one preferred hash of a random string (Django's
+    /// `ModelBackend` runs the hasher for a missing user for the same reason).
+    ///
+    /// # Errors
+    /// [`PasswordError::TooLong`], [`PasswordError::RandomUnavailable`].
+    pub fn verify_unknown_user(
+        &self,
+        password: &str,
+    ) -> Result<(Verification, Work), PasswordError> {
+        check_length(password)?;
+        let mut work = Work::default();
+        self.decoy(&mut work)?;
+        Ok((Verification::NO, work))
+    }
+
+    /// The derivation [`Hasher::hash`] runs: what every failure costs at least.
+    pub fn preferred_computation(&self) -> Computation {
+        match self.format {
+            HashFormat::Argon2id | HashFormat::DjangoArgon2 => Computation::Argon2(self.argon2),
+            HashFormat::DjangoPbkdf2Sha256 | HashFormat::DjangoPbkdf2Sha1 => Computation::Pbkdf2 {
+                iterations: self.iterations.get(),
+            },
+            HashFormat::DjangoScrypt => Computation::Scrypt(self.scrypt),
+            HashFormat::DjangoBcryptSha256 => Computation::Bcrypt {
+                cost: self.bcrypt_cost,
+            },
+        }
+    }
+
+    /// Refuses a stored hash that costs more than `max_cost_factor` times this
+    /// configuration's parameters for its family.
+    fn check_stored_cost(&self, stored: &Stored<'_>) -> Result<(), PasswordError> {
+        let factor = u64::from(self.max_cost_factor);
+        let check = |parameter, value: u64, preferred: u64| {
+            let max = preferred.saturating_mul(factor);
+            if value > max {
+                return Err(PasswordError::StoredCostTooHigh {
+                    format: stored_format_name(stored.format()),
+                    parameter,
+                    value,
+                    max,
+                });
+            }
+            Ok(())
+        };
+        match stored.computation() {
+            Computation::Argon2(params) => {
+                check(
+                    "memory_cost",
+                    u64::from(params.memory_kib()),
+                    u64::from(self.argon2.memory_kib()),
+                )?;
+                check(
+                    "time_cost",
+                    u64::from(params.time_cost()),
+                    u64::from(self.argon2.time_cost()),
+                )
+            }
+            Computation::Pbkdf2 { iterations } => check(
+                "iterations",
+                u64::from(iterations),
+                u64::from(self.iterations.get()),
+            ),
+            Computation::Scrypt(params) => check("N*r*p", params.work(), self.scrypt.work()),
+            // Work doubles per step of the cost: compare 2^cost.
+            Computation::Bcrypt { cost } => check(
+                "cost",
+                1u64.checked_shl(cost).unwrap_or(u64::MAX),
+                1u64.checked_shl(self.bcrypt_cost).unwrap_or(u64::MAX),
+            )
+            .map_err(|_| PasswordError::StoredCostTooHigh {
+                format: stored_format_name(stored.format()),
+                parameter: "cost",
+                value: u64::from(cost),
+                max: u64::from(self.bcrypt_cost)
+                    .saturating_add(u64::from(self.max_cost_factor.ilog2())),
+            }),
+        }
+    }
+
+    /// One preferred hash of a random string.
+    fn decoy(&self, work: &mut Work) -> Result<(), PasswordError> {
+        let decoy = django_salt()?;
+        let _ = self.hash(&decoy)?;
+        work.push(self.preferred_computation());
+        Ok(())
     }
 
     /// Whether `encoded` should be rehashed with this configuration (Django's
@@ -374,35 +564,6 @@ impl Hasher {
                     || a.tag.len() != ARGON2_OUTPUT_LEN
                     || weak_salt
             }
-        }
-    }
-
-    /// Django's `harden_runtime`: a wrong password against a PBKDF2 hash with
-    /// fewer iterations than preferred runs the difference.
-    fn harden_runtime(&self, password: &str, stored: &Stored<'_>) {
-        match stored {
-            Stored::Pbkdf2(p) => {
-                if let Some(extra) = self
-                    .iterations
-                    .get()
-                    .checked_sub(p.iterations.get())
-                    .and_then(NonZeroU32::new)
-                {
-                    let _ = pbkdf2_tag(p.digest, password, p.salt, extra);
-                }
-            }
-            // Django: 2^(preferred - stored) - 1 more hashes at the stored cost.
-            Stored::Bcrypt(b) => {
-                let extra = self
-                    .bcrypt_cost
-                    .checked_sub(b.cost)
-                    .and_then(|d| 1u32.checked_shl(d))
-                    .map_or(0, |n| n.saturating_sub(1));
-                for _ in 0..extra {
-                    let _ = b.matches(password);
-                }
-            }
-            Stored::Argon2(_) | Stored::Scrypt(_) => {}
         }
     }
 }

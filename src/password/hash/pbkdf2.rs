@@ -87,7 +87,7 @@ impl<'a> Pbkdf2Stored<'a> {
     }
 }
 
-pub(super) fn pbkdf2_tag(
+fn pbkdf2_tag(
     digest: Pbkdf2Digest,
     password: &str,
     salt: &str,

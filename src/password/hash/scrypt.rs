@@ -46,6 +46,13 @@ impl ScryptParams {
         Ok(params)
     }
 
+    /// The work, N·r·p (what the stored-cost cap compares).
+    pub(super) fn work(self) -> u64 {
+        (1u64 << self.log_n)
+            .saturating_mul(u64::from(self.r))
+            .saturating_mul(u64::from(self.p))
+    }
+
     /// What OpenSSL charges against its 32 MiB default `maxmem`.
     pub(super) fn memory_bytes(self) -> u64 {
         let n = 1u64 << self.log_n;

@@ -211,3 +211,150 @@ fn format_names_round_trip() {
     }
     assert_eq!(HashFormat::from_name("bcrypt"), None);
 }
+
+/// A preferred Django Argon2 hasher with small costs, PBKDF2 at 1000 iterations.
+fn preferred_argon2() -> Hasher {
+    Hasher::new(HashFormat::DjangoArgon2)
+        .with_argon2_params(small())
+        .with_pbkdf2_iterations(1000)
+        .unwrap()
+        .with_bcrypt_cost(5)
+        .unwrap()
+        .with_scrypt_params(ScryptParams::new(4, 8, 1).unwrap())
+}
+
+#[test]
+fn every_failed_verification_includes_the_preferred_work() {
+    let hasher = preferred_argon2();
+    let preferred = hasher.preferred_computation();
+    assert_eq!(preferred, Computation::Argon2(small()));
+    let legacy = |format, iterations| {
+        Hasher::new(format)
+            .with_pbkdf2_iterations(iterations)
+            .unwrap()
+            .with_bcrypt_cost(4)
+            .unwrap()
+            .with_scrypt_params(ScryptParams::new(4, 8, 1).unwrap())
+            .with_argon2_params(Argon2Params::new(32, 1, 1).unwrap())
+            .hash("right")
+            .unwrap()
+    };
+    let stored = [
+        "!unusable".to_owned(),
+        "md5$salt$0123".to_owned(),
+        "".to_owned(),
+        legacy(HashFormat::DjangoPbkdf2Sha256, 1),
+        legacy(HashFormat::DjangoPbkdf2Sha1, 10),
+        legacy(HashFormat::DjangoBcryptSha256, 1),
+        legacy(HashFormat::DjangoScrypt, 1),
+        legacy(HashFormat::Argon2id, 1),
+        // The preferred format at cheaper costs.
+        legacy(HashFormat::DjangoArgon2, 1),
+    ];
+    for encoded in &stored {
+        let (check, work) = hasher.verify_with_work("wrong", encoded).unwrap();
+        assert!(!check.is_correct);
+        assert!(work.includes(preferred), "{encoded:?}: {work:?}");
+    }
+    let (check, work) = hasher.verify_unknown_user("wrong").unwrap();
+    assert!(!check.is_correct);
+    assert_eq!(work.runs(), [preferred]);
+    // A hash at the preferred parameters costs exactly one preferred run.
+    let own = hasher.hash("right").unwrap();
+    let (_, work) = hasher.verify_with_work("wrong", &own).unwrap();
+    assert_eq!(work.runs(), [preferred]);
+    // A success does not pay for a decoy.
+    let (check, work) = hasher.verify_with_work("right", &stored[3]).unwrap();
+    assert!(check.is_correct && check.must_update);
+    assert_eq!(work.runs(), [Computation::Pbkdf2 { iterations: 1 }]);
+}
+
+#[test]
+fn stored_costs_beyond_four_times_preferred_are_refused() {
+    let hasher = preferred_argon2();
+    let expensive = [
+        // 5x the preferred Argon2 memory, then passes.
+        (
+            Hasher::new(HashFormat::DjangoArgon2)
+                .with_argon2_params(Argon2Params::new(320, 1, 1).unwrap()),
+            "memory_cost",
+        ),
+        (
+            Hasher::new(HashFormat::DjangoArgon2)
+                .with_argon2_params(Argon2Params::new(64, 5, 1).unwrap()),
+            "time_cost",
+        ),
+        (
+            Hasher::new(HashFormat::DjangoPbkdf2Sha256)
+                .with_pbkdf2_iterations(4001)
+                .unwrap(),
+            "iterations",
+        ),
+        (
+            Hasher::new(HashFormat::DjangoScrypt)
+                .with_scrypt_params(ScryptParams::new(7, 8, 1).unwrap()),
+            "N*r*p",
+        ),
+        (
+            Hasher::new(HashFormat::DjangoBcryptSha256)
+                .with_bcrypt_cost(8)
+                .unwrap(),
+            "cost",
+        ),
+    ];
+    for (maker, parameter) in expensive {
+        let encoded = maker.hash("right").unwrap();
+        match hasher.verify("right", &encoded) {
+            Err(PasswordError::StoredCostTooHigh { parameter: p, .. }) => {
+                assert_eq!(p, parameter, "{encoded}")
+            }
+            other => panic!("{encoded}: {other:?}"),
+        }
+    }
+    // At most 4x is verified.
+    let at_cap = [
+        Hasher::new(HashFormat::DjangoArgon2)
+            .with_argon2_params(Argon2Params::new(256, 4, 1).unwrap()),
+        Hasher::new(HashFormat::DjangoPbkdf2Sha256)
+            .with_pbkdf2_iterations(4000)
+            .unwrap(),
+        Hasher::new(HashFormat::DjangoScrypt)
+            .with_scrypt_params(ScryptParams::new(6, 8, 1).unwrap()),
+        Hasher::new(HashFormat::DjangoBcryptSha256)
+            .with_bcrypt_cost(7)
+            .unwrap(),
+    ];
+    for maker in at_cap {
+        let encoded = maker.hash("right").unwrap();
+        assert!(
+            hasher.verify("right", &encoded).unwrap().is_correct,
+            "{encoded}"
+        );
+    }
+    // The factor is configurable.
+    let strict = preferred_argon2().with_max_stored_cost_factor(1).unwrap();
+    let twice = Hasher::new(HashFormat::DjangoPbkdf2Sha256)
+        .with_pbkdf2_iterations(2000)
+        .unwrap();
+    assert!(
+        strict
+            .verify("right", &twice.hash("right").unwrap())
+            .is_err()
+    );
+    assert!(preferred_argon2().with_max_stored_cost_factor(0).is_err());
+    let message = hasher
+        .verify(
+            "x",
+            &Hasher::new(HashFormat::DjangoPbkdf2Sha256)
+                .with_pbkdf2_iterations(9000)
+                .unwrap()
+                .hash("x")
+                .unwrap(),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("9000") && message.contains("4000"),
+        "{message}"
+    );
+}
