@@ -139,7 +139,8 @@ fn csrf_and_cookies() -> Result<(), Box<dyn std::error::Error>> {
         origin: Some("https://admin.example.com"),
         cookie: jar.get("csrftoken"),
         header_token: Some(&token),
-        ..CsrfRequest::default()
+        referer: None,
+        form_token: None,
     };
     println!(
         "  POST from a trusted origin with a token: {:?}",

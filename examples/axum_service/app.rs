@@ -770,7 +770,7 @@ impl App {
             referer: info.referer.as_deref(),
             cookie: jar.as_ref().and_then(|j| j.get(CSRF_COOKIE)),
             header_token: info.csrf_header.as_deref(),
-            ..CsrfRequest::default()
+            form_token: None,
         };
         self.csrf.check(&request).map_err(|rejection| {
             Reply::new(
