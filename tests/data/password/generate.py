@@ -5,7 +5,7 @@ Run from the repository root inside a virtualenv that has Django 6.1, argon2-cff
 and bcrypt installed (Python 3.12+, Django 6 needs it):
 
     python tests/data/password/generate.py                 # Django fixtures
-    python tests/data/password/generate.py --cli target/release/examples/portcullis
+    python tests/data/password/generate.py --cli target/release/portcullis
                                                            # + Rust-made hashes checked by Django
     python tests/data/password/generate.py --timings       # + Python timings for the bench ratios
 
