@@ -268,9 +268,10 @@ impl Config {
             cors = cors.allow_origin(origin);
         }
         let cors = cors.build().map_err(|e| format!("cors_origins: {e}"))?;
-        let security = SecurityConfig {
-            content_security_policy: Some(ContentSecurityPolicy::strict_default()),
-            ..SecurityConfig::default()
+        let security = {
+            let mut config = SecurityConfig::default();
+            config.content_security_policy = Some(ContentSecurityPolicy::strict_default());
+            config
         }
         .build()?;
 
