@@ -346,8 +346,8 @@ impl fmt::Debug for CookieJar<'_> {
 /// surrounding double quotes. The caps stay: at most 16 KiB and 256 cookies.
 ///
 /// # Errors
-/// [`WebError::MalformedCookieHeader`] for an empty header, one over the length
-/// cap, or more than 256 well-formed cookies.
+/// [`WebError::MalformedCookieHeader`] for an empty header (or one of separators
+/// only), one over the length cap, or more than 256 well-formed cookies.
 pub fn parse_cookie_header(header: &str) -> Result<CookieJar<'_>, WebError> {
     let bad = |position, reason| WebError::MalformedCookieHeader { position, reason };
     if header.len() > MAX_COOKIE_HEADER_LEN {
@@ -382,6 +382,10 @@ pub fn parse_cookie_header(header: &str) -> Result<CookieJar<'_>, WebError> {
             .and_then(|v| v.strip_suffix('"'))
             .unwrap_or(value);
         pairs.push((name, value));
+    }
+    if pairs.is_empty() && skipped == 0 {
+        // Nothing but separators.
+        return Err(bad(0, "empty"));
     }
     Ok(CookieJar { pairs, skipped })
 }
@@ -510,10 +514,15 @@ mod tests {
         let nothing = parse_cookie_header("garbage; more garbage").unwrap();
         assert!(nothing.is_empty());
         assert_eq!(nothing.skipped(), 2);
-        assert!(matches!(
-            parse_cookie_header(" "),
-            Err(WebError::MalformedCookieHeader { position: 0, .. })
-        ));
+        for empty in [" ", ";", " ; ;\t"] {
+            assert!(
+                matches!(
+                    parse_cookie_header(empty),
+                    Err(WebError::MalformedCookieHeader { position: 0, .. })
+                ),
+                "{empty:?}"
+            );
+        }
         let many = vec!["a=1"; 257].join("; ");
         assert!(parse_cookie_header(&many).is_err());
         let long = "a".repeat(MAX_COOKIE_HEADER_LEN + 1);
