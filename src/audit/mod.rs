@@ -28,7 +28,7 @@
 //!   lets the host audit the first refusal of a key in a window and one summary
 //!   with the count of the rest, instead of one record per 429.
 //! - **Dropped records are visible.** A sink that cannot store a record returns a
-//!   [`StoreError`](crate::store::StoreError); [`MemorySink::dropped`] counts them,
+//!   [`StoreError`]; [`MemorySink::dropped`] counts them,
 //!   [`AuditChain::dropped`] says how many events are waiting to be accounted for,
 //!   and the next record the sink accepts is preceded by a gap marker (action
 //!   [`GAP_ACTION`], metadata `{"dropped": n, "since": t}`), which the verifier adds
