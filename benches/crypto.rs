@@ -8,13 +8,14 @@ use std::hint::black_box;
 
 use chacha20poly1305::aead::{Aead, KeyInit};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use portcullis::clock::UnixTime;
 use portcullis::crypto::{Context, Fernet, SealedKey, SealedKeyset};
 use portcullis::secret::SecretBytes;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 
 const SIZES: [(usize, &str); 3] = [(100, "100B"), (1024, "1KiB"), (1 << 20, "1MiB")];
 const KEY: &str = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
-const NOW: u64 = 1_700_000_000;
+const NOW: UnixTime = UnixTime::from_nanos(1_700_000_000_000_000_000);
 
 struct Peers {
     ours: Fernet,
@@ -50,7 +51,7 @@ fn encrypt(c: &mut Criterion) {
             |b, d| b.iter(|| p.ours.encrypt_at_time(black_box(d), NOW).unwrap()),
         );
         group.bench_with_input(BenchmarkId::new("fernet_crate", label), &data, |b, d| {
-            b.iter(|| p.raw.encrypt_at_time(black_box(d), NOW))
+            b.iter(|| p.raw.encrypt_at_time(black_box(d), NOW.as_secs()))
         });
         group.bench_with_input(
             BenchmarkId::new("portcullis_sealed", label),
@@ -107,7 +108,7 @@ fn decrypt(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("fernet_crate", label), &token, |b, t| {
             b.iter(|| {
                 p.raw
-                    .decrypt_at_time(black_box(t), Some(3600), NOW)
+                    .decrypt_at_time(black_box(t), Some(3600), NOW.as_secs())
                     .unwrap()
             })
         });

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use portcullis::clock::UnixTime;
 use portcullis::crypto::field::Encrypted;
 use portcullis::crypto::{Context, CryptoError, Fernet, MultiFernet, SealedKey, SealedKeyset};
 use serde::{Deserialize, Serialize};
@@ -33,19 +34,23 @@ fn main() -> Result<(), CryptoError> {
 /// A column shared with a Django service that uses `cryptography.fernet`.
 fn fernet_column() -> Result<(), CryptoError> {
     println!("== Fernet column (readable by Python's cryptography)");
-    let now = 1_700_000_000;
+    let now = UnixTime::from_secs(1_700_000_000).unwrap_or_default();
+    let after = |secs| {
+        now.checked_add(std::time::Duration::from_secs(secs))
+            .unwrap_or(now)
+    };
     let old_key = Fernet::generate_key()?;
     let keys = MultiFernet::from_keys_text(old_key.expose_secret())?;
 
     let mut table: BTreeMap<u64, String> = BTreeMap::new();
     table.insert(1, keys.encrypt_at_time(b"ya29.a0-user-1-token", now)?);
-    table.insert(2, keys.encrypt_at_time(b"ya29.a0-user-2-token", now + 60)?);
+    table.insert(2, keys.encrypt_at_time(b"ya29.a0-user-2-token", after(60))?);
     let stored = &table[&1];
     println!("row 1 stores {}... ({} chars)", &stored[..16], stored.len());
 
-    let token = keys.decrypt_at_time(stored, 3600, now + 10)?;
+    let token = keys.decrypt_at_time(stored, 3600, after(10))?;
     println!("read back within the 1 h TTL: {} bytes", token.len());
-    let stale = keys.decrypt_at_time(stored, 3600, now + 3601);
+    let stale = keys.decrypt_at_time(stored, 3600, after(3601));
     println!("read back after the TTL: {stale:?}");
 
     // Rotation: the new key goes first, the old one stays until every row is rewritten.

@@ -143,14 +143,17 @@ fn crypto_tour() -> Result<(), portcullis::Error> {
     println!("== field encryption");
     let key = Fernet::generate_key()?;
     let fernet = MultiFernet::from_keys_text(key.expose_secret())?;
-    let token = fernet.encrypt_at_time(b"oauth-token", 1_700_000_000)?;
-    let plain = fernet.decrypt_at_time(&token, 300, 1_700_000_299)?;
+    let at = |secs| UnixTime::from_secs(secs).unwrap_or(UnixTime::EPOCH);
+    let token = fernet.encrypt_at_time(b"oauth-token", at(1_700_000_000))?;
+    let plain = fernet.decrypt_at_time(&token, 300, at(1_700_000_299))?;
     println!(
         "Fernet token {}... decrypts within its 300 s TTL to {} bytes ({plain:?})",
         token.get(..12).unwrap_or_default(),
         plain.len()
     );
-    let expired = fernet.decrypt_at_time(&token, 300, 1_700_000_301).is_err();
+    let expired = fernet
+        .decrypt_at_time(&token, 300, at(1_700_000_301))
+        .is_err();
     println!("one second past the TTL it is refused: {expired}");
 
     let keys = SealedKeyset::new(SealedKey::generate("k1")?);

@@ -28,21 +28,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 fn headers() -> Result<(), Box<dyn std::error::Error>> {
     println!("== security headers");
-    let headers = SecurityConfig {
-        hsts_seconds: 63_072_000,
-        hsts_include_subdomains: true,
-        hsts_preload: true,
-        content_security_policy: Some(
+    let headers = {
+        let mut config = SecurityConfig::default();
+        config.hsts_seconds = 63_072_000;
+        config.hsts_include_subdomains = true;
+        config.hsts_preload = true;
+        config.content_security_policy = Some(
             ContentSecurityPolicy::strict_default().directive("img-src", &["'self'", "data:"]),
-        ),
-        permissions_policy: Some(
+        );
+        config.permissions_policy = Some(
             PermissionsPolicy::new()
                 .feature("geolocation", Allowlist::Nobody)
                 .feature("camera", Allowlist::Nobody),
-        ),
-        ssl_redirect: true,
-        redirect_exempt: vec!["healthz".into()],
-        ..SecurityConfig::default()
+        );
+        config.ssl_redirect = true;
+        config.redirect_exempt = vec!["healthz".into()];
+        config
     }
     .build()?;
     // The handler already chose its own Referrer-Policy: it is left alone.
@@ -54,10 +55,11 @@ fn headers() -> Result<(), Box<dyn std::error::Error>> {
         headers.redirect(false, "shop.example", "/cart")?,
         headers.redirect(false, "shop.example", "/healthz")?
     );
-    let refused = SecurityConfig {
-        hsts_seconds: 3600,
-        hsts_preload: true,
-        ..SecurityConfig::default()
+    let refused = {
+        let mut config = SecurityConfig::default();
+        config.hsts_seconds = 3600;
+        config.hsts_preload = true;
+        config
     }
     .build()
     .err()
@@ -139,7 +141,8 @@ fn csrf_and_cookies() -> Result<(), Box<dyn std::error::Error>> {
         origin: Some("https://admin.example.com"),
         cookie: jar.get("csrftoken"),
         header_token: Some(&token),
-        ..CsrfRequest::default()
+        referer: None,
+        form_token: None,
     };
     println!(
         "  POST from a trusted origin with a token: {:?}",
@@ -199,7 +202,7 @@ fn audit() -> Result<(), Box<dyn std::error::Error>> {
         )?
         .with_ip("203.0.113.7".parse()?)
         .with_user_agent("example/1.0")
-        .with_metadata(serde_json::json!({"reason": "demo"}));
+        .with_metadata(serde_json::json!({"reason": "demo"}))?;
         chain.record(event, &mut sink)?;
     }
     print!("{}", sink.to_json_lines());

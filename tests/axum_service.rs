@@ -212,13 +212,18 @@ fn cookie_flow_needs_csrf_for_unsafe_methods() {
     assert_eq!(cookies.len(), 2);
     let access_cookie = cookies
         .iter()
-        .find(|c| c.starts_with("access_token="))
+        .find(|c| c.starts_with("__Host-access_token="))
         .unwrap();
     assert!(access_cookie.contains("HttpOnly"));
     assert!(access_cookie.contains("SameSite=Lax"));
+    for cookie in &cookies {
+        assert!(cookie.contains("; Secure"), "{cookie}");
+        assert!(cookie.contains("Path=/"), "{cookie}");
+        assert!(!cookie.contains("Domain"), "{cookie}");
+    }
     let csrf_cookie = cookies
         .iter()
-        .find(|c| c.starts_with("csrftoken="))
+        .find(|c| c.starts_with("__Host-csrftoken="))
         .unwrap();
     assert!(
         !csrf_cookie.contains("HttpOnly"),
@@ -233,6 +238,16 @@ fn cookie_flow_needs_csrf_for_unsafe_methods() {
     let r = service.get("/api/me/", &[("Cookie", &jar)]);
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["user"], "alice");
+    // A malformed cookie beside them (a sibling subdomain's) does not log out.
+    let noisy = format!("theme=dark mode; {jar}; flag");
+    let r = service.get("/api/me/", &[("Cookie", &noisy)]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The unprefixed name a subdomain could set is not the session cookie.
+    let shadow = format!(
+        "access_token={}",
+        pair(access_cookie).split_once('=').unwrap().1
+    );
+    assert_eq!(service.get("/api/me/", &[("Cookie", &shadow)]).status, 401);
 
     let note = json!({"note": "moved to the new vault"});
     // No token: refused, as Django's CsrfViewMiddleware does.
@@ -384,10 +399,59 @@ fn login_rate_limit_answers_429_with_headers() {
             .unwrap()
             .starts_with("Request was throttled.")
     );
+    // A flood of 429s is audited once per client and window, not once each.
+    for _ in 0..20 {
+        assert_eq!(service.post("/api/token/", &[], &login).status, 429);
+    }
     // Other scopes have their own quota.
     assert_eq!(service.get("/healthz", &[]).status, 200);
     let r = service.post("/api/token/verify/", &[], &json!({"token": "x"}));
     assert_eq!(r.status, 401);
+}
+
+#[test]
+fn refusal_floods_are_aggregated_and_a_full_audit_sink_is_reported() {
+    let service = Service::start(&[("PORTCULLIS_LOGIN_RATE", "1/m")]);
+    let health = service.get("/healthz", &[]).json();
+    assert_eq!(health["audit"], json!({"ok": true, "dropped": 0}));
+    let (access, _) = service.login("alice");
+    let login = json!({"username": "alice", "password": PASSWORD});
+    let agent = "flood/1 ".repeat(500);
+    for _ in 0..30 {
+        let r = service.post("/api/token/", &[("User-Agent", &agent)], &login);
+        assert_eq!(r.status, 429);
+    }
+    let r = service.get(
+        "/api/audit/",
+        &[("Authorization", &format!("Bearer {access}"))],
+    );
+    let summary = r.json();
+    assert_eq!(summary["intact"], true);
+    let refusals = summary["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| *a == "ratelimit:refuse")
+        .count();
+    assert_eq!(refusals, 1, "{summary}");
+    drop(service);
+
+    // A trail of 5 records fills up; the service says so.
+    let service = Service::start(&[
+        ("PORTCULLIS_LOGIN_RATE", "1000/m"),
+        ("PORTCULLIS_AUDIT_CAPACITY", "5"),
+    ]);
+    for _ in 0..8 {
+        let r = service.post(
+            "/api/token/",
+            &[],
+            &json!({"username": "nobody", "password": "x"}),
+        );
+        assert!(r.status == 401 || r.status == 429, "{}", r.status);
+    }
+    let health = service.get("/healthz", &[]).json();
+    assert_eq!(health["audit"]["ok"], false, "{health}");
+    assert!(health["audit"]["dropped"].as_u64().unwrap() > 0, "{health}");
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use portcullis::clock::UnixTime;
 use portcullis::crypto::{CryptoError, Fernet, MultiFernet};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -26,13 +27,17 @@ fn json(name: &str) -> Value {
     serde_json::from_str(&data(name)).unwrap()
 }
 
-fn unix(rfc3339: &str) -> u64 {
-    u64::try_from(
+fn unix(rfc3339: &str) -> UnixTime {
+    at(u64::try_from(
         OffsetDateTime::parse(rfc3339, &Rfc3339)
             .unwrap()
             .unix_timestamp(),
     )
-    .unwrap()
+    .unwrap())
+}
+
+fn at(secs: u64) -> UnixTime {
+    UnixTime::from_secs(secs).unwrap()
 }
 
 fn s(v: &Value) -> &str {
@@ -213,16 +218,16 @@ fn ttl_and_skew_verdicts_match_python() {
     let cases = fx.doc["ttl_cases"].as_array().unwrap();
     assert!(cases.iter().any(|c| c["ok"] == true) && cases.iter().any(|c| c["ok"] == false));
     for c in cases {
-        let (ttl, now, ok) = (u(&c["ttl"]), u(&c["now"]), c["ok"].as_bool().unwrap());
+        let (ttl, now, ok) = (u(&c["ttl"]), at(u(&c["now"])), c["ok"].as_bool().unwrap());
         assert_eq!(
             f.decrypt_at_time(token, ttl, now).is_ok(),
             ok,
-            "ttl {ttl} now {now}"
+            "ttl {ttl} now {now:?}"
         );
         assert_eq!(
             keys.decrypt_at_time(token, ttl, now).is_ok(),
             ok,
-            "ttl {ttl} now {now}"
+            "ttl {ttl} now {now:?}"
         );
     }
     let future = &fx.doc["no_ttl_future"];

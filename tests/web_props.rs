@@ -78,7 +78,7 @@ proptest! {
     #[test]
     fn cookie_header_parse_never_panics(text in "\\PC{0,96}") {
         if let Ok(jar) = parse_cookie_header(&text) {
-            prop_assert!(!jar.is_empty());
+            prop_assert!(jar.len() + jar.skipped() > 0);
             for (name, value) in jar.iter() {
                 prop_assert!(!name.is_empty());
                 prop_assert!(!value.contains([';', ' ', ',']));

@@ -7,7 +7,9 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use portcullis::audit::{AuditChain, AuditEvent, AuditKey, MemorySink, verify_chain};
+use portcullis::audit::{
+    AuditChain, AuditEvent, AuditKey, MemorySink, Refusal, RefusalAggregator, verify_chain,
+};
 use portcullis::clock::{Clock, SystemClock, UnixTime};
 use portcullis::crypto::field::Encrypted;
 use portcullis::crypto::{Context, SealedKeyset};
@@ -25,14 +27,18 @@ use serde_json::{Value, json};
 
 use crate::store::RedisStore;
 
-/// The access-token cookie of the cookie flow.
-pub(crate) const ACCESS_COOKIE: &str = "access_token";
-/// Django's CSRF cookie name; scripts echo it in `X-CSRFToken`.
-pub(crate) const CSRF_COOKIE: &str = "csrftoken";
+/// The access-token cookie of the cookie flow. `__Host-`: Secure, `Path=/`, no
+/// Domain, so a sibling subdomain can neither set nor shadow it.
+pub(crate) const ACCESS_COOKIE: &str = "__Host-access_token";
+/// The CSRF cookie (Django's `csrftoken`, `__Host-` prefixed as Django's
+/// `CSRF_COOKIE_NAME` allows); scripts echo it in `X-CSRFToken`.
+pub(crate) const CSRF_COOKIE: &str = "__Host-csrftoken";
 /// Login failure states kept in memory (a Redis deployment relies on TTLs instead).
 const MAX_FAILURE_KEYS: usize = 1_000_000;
-/// Audit records kept in memory (the demo's sink; a real one writes to a table).
-const AUDIT_CAPACITY: usize = 100_000;
+/// Refusals of one client are audited once per this many seconds, plus a summary.
+const REFUSAL_WINDOW: Duration = Duration::from_secs(60);
+/// Clients whose refusals are tracked at once.
+const REFUSAL_KEYS: usize = 10_000;
 
 /// What to send back.
 #[derive(Debug)]
@@ -198,7 +204,11 @@ pub(crate) struct App {
     csrf: CsrfPolicy,
     audit: Mutex<(AuditChain, MemorySink)>,
     audit_key: AuditKey,
-    /// Whether cookies carry `Secure` (off for plain-HTTP local runs).
+    /// Which 429s to audit: the first per client and window, then a summary.
+    refusals: Mutex<(RefusalAggregator, UnixTime)>,
+    /// Whether requests arrive over HTTPS (Django's `request.is_secure()` for
+    /// the CSRF Referer check). Cookies are always `Secure`: the `__Host-` prefix
+    /// requires it, and browsers keep Secure cookies from `http://localhost`.
     cookie_secure: bool,
     /// A name for this instance in audit records and `/healthz`.
     pub(crate) instance: String,
@@ -231,6 +241,8 @@ pub(crate) struct Parts {
     pub(crate) sealed: SealedKeyset,
     /// The audit chain's key, twice (chain and verifier).
     pub(crate) audit_keys: (AuditKey, AuditKey),
+    /// Audit records kept in memory (the demo's sink; a real one writes to a table).
+    pub(crate) audit_capacity: usize,
     /// `CSRF_TRUSTED_ORIGINS`.
     pub(crate) csrf_trusted: Vec<String>,
     /// `Secure` on cookies.
@@ -283,9 +295,13 @@ impl App {
             csrf: CsrfPolicy::new(&trusted, None)?,
             audit: Mutex::new((
                 AuditChain::new(parts.audit_keys.0),
-                MemorySink::new(AUDIT_CAPACITY),
+                MemorySink::new(parts.audit_capacity),
             )),
             audit_key: parts.audit_keys.1,
+            refusals: Mutex::new((
+                RefusalAggregator::new(REFUSAL_WINDOW, REFUSAL_KEYS)?,
+                UnixTime::EPOCH,
+            )),
             cookie_secure: parts.cookie_secure,
             instance: parts.instance,
             backend: parts.backend,
@@ -304,24 +320,93 @@ impl App {
 
     fn audit(&self, actor: &str, action: &str, entity: &str, id: &str, info: &RequestInfo) {
         let event = match AuditEvent::new(actor, action, entity, id, now()) {
+            Ok(event) => event.with_metadata(json!({"instance": self.instance})),
+            Err(e) => Err(e),
+        };
+        let mut event = match event {
             Ok(event) => event,
             Err(e) => {
                 eprintln!("axum_service: audit event refused: {e}");
                 return;
             }
         };
-        let mut event = event.with_metadata(json!({"instance": self.instance}));
         if let Some(ip) = info.peer {
             event = event.with_ip(ip);
         }
         if let Some(agent) = &info.user_agent {
+            // Capped by the event (MAX_USER_AGENT_LEN).
             event = event.with_user_agent(agent);
         }
+        self.write_audit(event);
+    }
+
+    fn write_audit(&self, event: AuditEvent) {
         let mut guard = self.audit.lock().unwrap_or_else(PoisonError::into_inner);
         let (chain, sink) = &mut *guard;
         match chain.record(event, sink) {
             Ok(record) => eprintln!("audit {}", record.to_json_line()),
-            Err(e) => eprintln!("axum_service: audit record not written: {e}"),
+            // The alert: an error-level line per lost record, and /healthz says so.
+            Err(e) => eprintln!(
+                "ERROR axum_service: audit record lost ({} unrecorded): {e}",
+                chain.dropped()
+            ),
+        }
+    }
+
+    /// Whether the audit trail is keeping every record, and how many it lost.
+    pub(crate) fn audit_health(&self) -> Value {
+        let guard = self.audit.lock().unwrap_or_else(PoisonError::into_inner);
+        let (chain, sink) = &*guard;
+        json!({
+            "ok": chain.dropped() == 0 && !sink.is_full(),
+            "dropped": sink.dropped(),
+        })
+    }
+
+    /// Audits a 429 only when it is the client's first in the window (without the
+    /// User-Agent, which the flooding client chooses), and one summary per window.
+    fn audit_refusal(&self, key: &str, scope: Scope, info: &RequestInfo) {
+        let now = now();
+        let agg_key = format!("{}/{key}", scope.name());
+        let (verdict, mut summaries) = {
+            let mut guard = self.refusals.lock().unwrap_or_else(PoisonError::into_inner);
+            let (agg, last_drain) = &mut *guard;
+            let verdict = agg.refuse(&agg_key, now);
+            // Closed windows of other clients, at most once a window.
+            let due = last_drain
+                .checked_add(REFUSAL_WINDOW)
+                .is_none_or(|t| now >= t);
+            let closed = if due {
+                *last_drain = now;
+                agg.drain(now)
+            } else {
+                Vec::new()
+            };
+            (verdict, closed)
+        };
+        if let Refusal::Record { previous } = verdict {
+            summaries.extend(previous);
+            let event = AuditEvent::new(key, "ratelimit:refuse", "scope", scope.name(), now)
+                .and_then(|e| e.with_metadata(json!({"instance": self.instance})));
+            match event {
+                Ok(event) => self.write_audit(match info.peer {
+                    Some(ip) => event.with_ip(ip),
+                    None => event,
+                }),
+                Err(e) => eprintln!("axum_service: audit event refused: {e}"),
+            }
+        }
+        for summary in summaries {
+            let (scope, client) = summary
+                .key()
+                .split_once('/')
+                .unwrap_or(("*", summary.key()));
+            let event = AuditEvent::new(client, "ratelimit:refuse-summary", "scope", scope, now)
+                .and_then(|e| e.with_metadata(summary.metadata()));
+            match event {
+                Ok(event) => self.write_audit(event),
+                Err(e) => eprintln!("axum_service: audit event refused: {e}"),
+            }
         }
     }
 
@@ -364,7 +449,7 @@ impl App {
         match response.body {
             None => Ok(headers),
             Some(body) => {
-                self.audit(&key, "ratelimit:refuse", "scope", scope.name(), info);
+                self.audit_refusal(&key, scope, info);
                 let body = serde_json::from_str(&body).unwrap_or(Value::Null);
                 let mut reply = Reply::new(429, body);
                 reply.headers = headers;
@@ -546,12 +631,12 @@ impl App {
             .as_secs();
         let cookies = CsrfSecret::generate().and_then(|secret| {
             let access = SetCookie::new(ACCESS_COOKIE, &pair.access)
-                .secure(self.cookie_secure)
+                .secure(true)
                 .same_site(SameSite::Lax)
                 .max_age(lifetime)
                 .build()?;
             let csrf = SetCookie::new(CSRF_COOKIE, secret.expose_secret())
-                .secure(self.cookie_secure)
+                .secure(true)
                 .http_only(false)
                 .same_site(SameSite::Lax)
                 .build()?;
@@ -685,7 +770,7 @@ impl App {
             referer: info.referer.as_deref(),
             cookie: jar.as_ref().and_then(|j| j.get(CSRF_COOKIE)),
             header_token: info.csrf_header.as_deref(),
-            ..CsrfRequest::default()
+            form_token: None,
         };
         self.csrf.check(&request).map_err(|rejection| {
             Reply::new(
@@ -759,11 +844,16 @@ impl App {
     pub(crate) fn audit_summary(&self) -> Reply {
         let guard = self.audit.lock().unwrap_or_else(PoisonError::into_inner);
         let records = guard.1.records();
-        let actions: Vec<&str> = records.iter().map(|r| r.event.action.as_str()).collect();
+        let actions: Vec<&str> = records.iter().map(|r| r.event.action()).collect();
         match verify_chain(&self.audit_key, records) {
             Ok(summary) => Reply::new(
                 200,
-                json!({"count": summary.count, "intact": true, "actions": actions}),
+                json!({
+                    "count": summary.count,
+                    "intact": true,
+                    "dropped": summary.dropped,
+                    "actions": actions,
+                }),
             ),
             Err(e) => Reply::new(
                 200,

@@ -152,6 +152,7 @@ async fn healthz(State(shared): State<Shared>) -> Response {
         "status": "ok",
         "instance": shared.app.instance,
         "backend": shared.app.backend,
+        "audit": shared.app.audit_health(),
     }))
     .into_response()
 }

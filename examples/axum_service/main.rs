@@ -15,7 +15,7 @@
 //! | --- | --- |
 //! | `GET /healthz` | instance name and state backend |
 //! | `POST /api/token/` | `{username, password}` to `{access, refresh}` (SimpleJWT's obtain pair) |
-//! | `POST /api/session/` | the same login for browsers: `access_token` (HttpOnly) and `csrftoken` cookies |
+//! | `POST /api/session/` | the same login for browsers: `__Host-access_token` (HttpOnly) and `__Host-csrftoken` cookies |
 //! | `POST /api/token/refresh/` | `{refresh}` to a rotated pair; a replay revokes the family |
 //! | `POST /api/token/verify/` | `{token}` to `{}` or 401 |
 //! | `POST /api/token/blacklist/` | `{refresh}`: logout (the token and its family) |
@@ -46,7 +46,8 @@
 //! | `login_rate` | `PORTCULLIS_LOGIN_RATE` | `10/m` |
 //! | `api_rate` | `PORTCULLIS_API_RATE` | `300/m` |
 //! | `cors_origins` | `PORTCULLIS_CORS_ORIGINS` (comma-separated) | `http://localhost:3000` |
-//! | `cookie_secure` | `PORTCULLIS_COOKIE_SECURE` (`true`/`false`) | `false` (plain HTTP on loopback) |
+//! | `cookie_secure` | `PORTCULLIS_COOKIE_SECURE` (`true`/`false`): requests arrive over HTTPS (the CSRF Referer check); cookies are `__Host-` and always `Secure` | `false` (plain HTTP on loopback) |
+//! | `audit_capacity` | `PORTCULLIS_AUDIT_CAPACITY` | `100000` records (a full trail logs at error level and `/healthz` says `"audit": {"ok": false}`) |
 //! | `users` (`[{username, password_hash, note}]`) | none | alice, bob |
 
 mod app;
@@ -91,6 +92,7 @@ struct Config {
     jwt_secret: Option<String>,
     sealed_keys: Option<String>,
     audit_key: Option<String>,
+    audit_capacity: usize,
     login_rate: String,
     api_rate: String,
     cors_origins: Vec<String>,
@@ -117,6 +119,7 @@ impl Default for Config {
             jwt_secret: None,
             sealed_keys: None,
             audit_key: None,
+            audit_capacity: 100_000,
             login_rate: "10/m".into(),
             api_rate: "300/m".into(),
             cors_origins: vec!["http://localhost:3000".into()],
@@ -172,6 +175,11 @@ impl Config {
         }
         if let Some(v) = env("PORTCULLIS_AUDIT_KEY") {
             config.audit_key = Some(v);
+        }
+        if let Some(v) = env("PORTCULLIS_AUDIT_CAPACITY") {
+            config.audit_capacity = v
+                .parse()
+                .map_err(|_| "PORTCULLIS_AUDIT_CAPACITY: expected a number of records")?;
         }
         if let Some(v) = env("PORTCULLIS_LOGIN_RATE") {
             config.login_rate = v;
@@ -260,9 +268,10 @@ impl Config {
             cors = cors.allow_origin(origin);
         }
         let cors = cors.build().map_err(|e| format!("cors_origins: {e}"))?;
-        let security = SecurityConfig {
-            content_security_policy: Some(ContentSecurityPolicy::strict_default()),
-            ..SecurityConfig::default()
+        let security = {
+            let mut config = SecurityConfig::default();
+            config.content_security_policy = Some(ContentSecurityPolicy::strict_default());
+            config
         }
         .build()?;
 
@@ -278,6 +287,7 @@ impl Config {
                 .collect(),
             sealed,
             audit_keys,
+            audit_capacity: self.audit_capacity,
             csrf_trusted: self.cors_origins.clone(),
             cookie_secure: self.cookie_secure,
             instance: self.instance,

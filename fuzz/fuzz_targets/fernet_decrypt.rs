@@ -4,6 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use portcullis::clock::UnixTime;
 use portcullis::crypto::{Fernet, MultiFernet};
 
 const KEY_A: &str = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
@@ -24,7 +25,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(keys) = MultiFernet::from_keys_text(&format!("{KEY_B},{KEY_A}")) else {
         return;
     };
-    let (ttl, now) = (u64_at(data, 0), u64_at(data, 8));
+    // Any nanosecond count is a time; the checks compare whole seconds.
+    let (ttl, now) = (u64_at(data, 0), UnixTime::from_nanos(u64_at(data, 8)));
 
     // Arbitrary text (and arbitrary bytes, lossily as text) through every entry point.
     let text = String::from_utf8_lossy(data);
@@ -36,13 +38,15 @@ fuzz_target!(|data: &[u8]| {
     let _ = keys.rotate(&text);
 
     // A genuine token dated by the input: Python's rule, in exact arithmetic.
-    let timestamp = u64_at(data, 16);
+    let dated = UnixTime::from_nanos(u64_at(data, 16));
+    let timestamp = dated.as_secs();
     let plaintext = data.get(24..).unwrap_or_default();
-    let Ok(token) = f.encrypt_at_time(plaintext, timestamp) else {
+    let Ok(token) = f.encrypt_at_time(plaintext, dated) else {
         return;
     };
-    let python_ok = u128::from(timestamp) + u128::from(ttl) >= u128::from(now)
-        && u128::from(now) + 60 >= u128::from(timestamp);
+    let now_secs = u128::from(now.as_secs());
+    let python_ok = u128::from(timestamp) + u128::from(ttl) >= now_secs
+        && now_secs + 60 >= u128::from(timestamp);
     let got = f.decrypt_at_time(&token, ttl, now);
     assert_eq!(got.is_ok(), python_ok);
     if let Ok(p) = got {

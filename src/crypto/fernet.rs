@@ -49,7 +49,7 @@ use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use zeroize::Zeroizing;
 
 use super::{CryptoError, Plaintext};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, UnixTime};
 use crate::secret::{
     Encoding, KeyError, KeyLength, KeyOrigin, SecretBytes, SecretString, fill_random,
 };
@@ -74,13 +74,15 @@ const CRATE_NOW: u64 = u64::MAX - MAX_CLOCK_SKEW_SECS;
 /// One Fernet key: encrypt, decrypt and inspect tokens.
 ///
 /// ```
+/// use portcullis::clock::UnixTime;
 /// use portcullis::crypto::Fernet;
 ///
 /// # fn main() -> Result<(), portcullis::crypto::CryptoError> {
+/// let at = |secs| UnixTime::from_secs(secs).unwrap_or_default();
 /// let key = Fernet::generate_key()?;
 /// let f = Fernet::from_key_text(key.expose_secret())?;
-/// let token = f.encrypt_at_time(b"oauth access token", 1_700_000_000)?;
-/// let plain = f.decrypt_at_time(&token, 3600, 1_700_000_100)?;
+/// let token = f.encrypt_at_time(b"oauth access token", at(1_700_000_000))?;
+/// let plain = f.decrypt_at_time(&token, 3600, at(1_700_000_100))?;
 /// assert_eq!(plain.expose_secret(), b"oauth access token");
 /// assert_eq!(f.extract_timestamp(&token)?, 1_700_000_000);
 /// # Ok(())
@@ -171,17 +173,18 @@ impl Fernet {
     /// # Errors
     /// [`KeyError::RandomUnavailable`] if no IV can be drawn.
     pub fn encrypt(&self, data: &[u8]) -> Result<String, CryptoError> {
-        self.encrypt_at_time(data, SystemClock.now().as_secs())
+        self.encrypt_at_time(data, SystemClock.now())
     }
 
-    /// Encrypts `data`, dated `current_time` (Unix seconds), with a fresh random IV.
+    /// Encrypts `data`, dated `now` (in whole seconds, as the token stores it),
+    /// with a fresh random IV.
     ///
     /// # Errors
     /// [`KeyError::RandomUnavailable`] if no IV can be drawn.
-    pub fn encrypt_at_time(&self, data: &[u8], current_time: u64) -> Result<String, CryptoError> {
+    pub fn encrypt_at_time(&self, data: &[u8], now: UnixTime) -> Result<String, CryptoError> {
         let mut iv = [0u8; 16];
         fill_random(&mut iv)?;
-        Ok(self.encrypt_from_parts(data, current_time, &iv))
+        Ok(self.encrypt_from_parts(data, now.as_secs(), &iv))
     }
 
     /// The token for `data` at `timestamp` with this exact IV (for the spec vectors and rotation).
@@ -211,7 +214,7 @@ impl Fernet {
     /// [`CryptoError::TooLarge`] over the size limit, otherwise [`CryptoError::InvalidToken`].
     pub fn decrypt(&self, token: &str, ttl: Option<u64>) -> Result<Plaintext, CryptoError> {
         match ttl {
-            Some(ttl) => self.decrypt_at_time(token, ttl, SystemClock.now().as_secs()),
+            Some(ttl) => self.decrypt_at_time(token, ttl, SystemClock.now()),
             None => {
                 parse_header(token, self.max_token_len)?;
                 self.decrypt_checked(token)
@@ -220,7 +223,8 @@ impl Fernet {
     }
 
     /// Decrypts `token` if it is at most `ttl` seconds old and at most 60 s in the
-    /// future at `current_time` (Unix seconds). A token exactly `ttl` seconds old is valid.
+    /// future at `now` (compared in whole seconds, as Python does). A token exactly
+    /// `ttl` seconds old is valid.
     ///
     /// # Errors
     /// [`CryptoError::TooLarge`] over the size limit, otherwise [`CryptoError::InvalidToken`].
@@ -228,15 +232,17 @@ impl Fernet {
         &self,
         token: &str,
         ttl: u64,
-        current_time: u64,
+        now: UnixTime,
     ) -> Result<Plaintext, CryptoError> {
         let timestamp = parse_header(token, self.max_token_len)?;
-        check_age(timestamp, ttl, current_time)?;
+        check_age(timestamp, ttl, now.as_secs())?;
         self.decrypt_checked(token)
     }
 
     /// The token's timestamp (Unix seconds), after checking its HMAC; the
-    /// ciphertext is not decrypted.
+    /// ciphertext is not decrypted. Bare seconds, not a [`UnixTime`]: a token may
+    /// carry any 64-bit timestamp (Python writes whatever it is given), and
+    /// `UnixTime` ends in the year 2554.
     ///
     /// # Errors
     /// [`CryptoError::TooLarge`] over the size limit, otherwise [`CryptoError::InvalidToken`].
@@ -279,11 +285,13 @@ impl fmt::Debug for Fernet {
 /// Several Fernet keys: encrypt with the first, decrypt with any, rotate to the first.
 ///
 /// ```
+/// use portcullis::clock::UnixTime;
 /// use portcullis::crypto::{Fernet, MultiFernet};
 ///
 /// # fn main() -> Result<(), portcullis::crypto::CryptoError> {
 /// let (old_key, new_key) = (Fernet::generate_key()?, Fernet::generate_key()?);
-/// let token = Fernet::from_key_text(old_key.expose_secret())?.encrypt_at_time(b"secret", 1_000)?;
+/// let then = UnixTime::from_secs(1_000).unwrap_or_default();
+/// let token = Fernet::from_key_text(old_key.expose_secret())?.encrypt_at_time(b"secret", then)?;
 ///
 /// // New key first; the old one stays until every token is rotated.
 /// let keys = MultiFernet::from_keys_text(&format!(
@@ -383,12 +391,12 @@ impl MultiFernet {
         self.primary()?.encrypt(data)
     }
 
-    /// Encrypts with the first key, dated `current_time`.
+    /// Encrypts with the first key, dated `now`.
     ///
     /// # Errors
     /// [`KeyError::RandomUnavailable`] if no IV can be drawn.
-    pub fn encrypt_at_time(&self, data: &[u8], current_time: u64) -> Result<String, CryptoError> {
-        self.primary()?.encrypt_at_time(data, current_time)
+    pub fn encrypt_at_time(&self, data: &[u8], now: UnixTime) -> Result<String, CryptoError> {
+        self.primary()?.encrypt_at_time(data, now)
     }
 
     /// Decrypts with the first key that accepts the token; TTL as [`Fernet::decrypt`].
@@ -397,7 +405,7 @@ impl MultiFernet {
     /// [`CryptoError::TooLarge`] over the size limit, otherwise [`CryptoError::InvalidToken`].
     pub fn decrypt(&self, token: &str, ttl: Option<u64>) -> Result<Plaintext, CryptoError> {
         match ttl {
-            Some(ttl) => self.decrypt_at_time(token, ttl, SystemClock.now().as_secs()),
+            Some(ttl) => self.decrypt_at_time(token, ttl, SystemClock.now()),
             None => {
                 parse_header(token, self.max_token_len)?;
                 self.decrypt_any(token)
@@ -413,10 +421,10 @@ impl MultiFernet {
         &self,
         token: &str,
         ttl: u64,
-        current_time: u64,
+        now: UnixTime,
     ) -> Result<Plaintext, CryptoError> {
         let timestamp = parse_header(token, self.max_token_len)?;
-        check_age(timestamp, ttl, current_time)?;
+        check_age(timestamp, ttl, now.as_secs())?;
         self.decrypt_any(token)
     }
 
@@ -554,6 +562,13 @@ mod tests {
 
     const KEY: &str = "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=";
 
+    fn at(secs: u64) -> UnixTime {
+        UnixTime::from_secs(secs).unwrap()
+    }
+
+    /// The latest time a `UnixTime` holds (in 2554).
+    const LAST: UnixTime = UnixTime::from_nanos(u64::MAX);
+
     fn fernet() -> Fernet {
         Fernet::from_key_text(KEY).unwrap()
     }
@@ -593,28 +608,34 @@ mod tests {
     #[test]
     fn ttl_boundaries_match_python() {
         let f = fernet();
-        let token = f.encrypt_at_time(b"x", 1_000).unwrap();
-        assert!(f.decrypt_at_time(&token, 10, 1_010).is_ok());
+        let token = f.encrypt_at_time(b"x", at(1_000)).unwrap();
+        assert!(f.decrypt_at_time(&token, 10, at(1_010)).is_ok());
+        // Sub-second parts do not count: Python compares whole seconds.
+        let late = UnixTime::from_nanos(1_010_999_999_999);
+        assert!(f.decrypt_at_time(&token, 10, late).is_ok());
         assert_eq!(
-            f.decrypt_at_time(&token, 10, 1_011).unwrap_err(),
+            f.decrypt_at_time(&token, 10, at(1_011)).unwrap_err(),
             CryptoError::InvalidToken
         );
         // Skew: 60 s in the future is fine, 61 s is not, but only with a TTL.
-        assert!(f.decrypt_at_time(&token, 10, 940).is_ok());
-        assert!(f.decrypt_at_time(&token, 10, 939).is_err());
-        let future = f.encrypt_at_time(b"x", u64::MAX).unwrap();
+        assert!(f.decrypt_at_time(&token, 10, at(940)).is_ok());
+        assert!(f.decrypt_at_time(&token, 10, at(939)).is_err());
+        // A token dated u64::MAX (Python writes any timestamp it is given).
+        let future = f.encrypt_from_parts(b"x", u64::MAX, &[0; 16]);
         assert!(f.decrypt(&future, None).is_ok());
-        assert!(f.decrypt_at_time(&future, u64::MAX, 0).is_err());
-        assert!(f.decrypt_at_time(&future, u64::MAX, u64::MAX).is_ok());
+        assert!(f.decrypt_at_time(&future, u64::MAX, at(0)).is_err());
+        assert!(f.decrypt_at_time(&future, u64::MAX, LAST).is_err());
+        let last = f.encrypt_at_time(b"x", LAST).unwrap();
+        assert!(f.decrypt_at_time(&last, 0, LAST).is_ok());
     }
 
     #[test]
     fn forged_timestamps_never_panic() {
         let f = fernet();
         for ts in [0, 1, u64::MAX - 60, u64::MAX - 1, u64::MAX] {
-            let token = f.encrypt_at_time(b"x", ts).unwrap();
+            let token = f.encrypt_from_parts(b"x", ts, &[7; 16]);
             for ttl in [0, 1, u64::MAX] {
-                for now in [0, 1, u64::MAX - 60, u64::MAX] {
+                for now in [at(0), at(1), LAST] {
                     let _ = f.decrypt_at_time(&token, ttl, now);
                 }
             }
@@ -627,7 +648,8 @@ mod tests {
         let forged = URL_SAFE.encode(&raw);
         for ttl in [1, 60, u64::MAX] {
             assert_eq!(
-                f.decrypt_at_time(&forged, ttl, 1_700_000_000).unwrap_err(),
+                f.decrypt_at_time(&forged, ttl, at(1_700_000_000))
+                    .unwrap_err(),
                 CryptoError::InvalidToken
             );
             assert!(f.decrypt(&forged, Some(ttl)).is_err());
@@ -637,7 +659,7 @@ mod tests {
     #[test]
     fn padding_rules() {
         let f = fernet();
-        let token = f.encrypt_at_time(b"hello", 5).unwrap();
+        let token = f.encrypt_at_time(b"hello", at(5)).unwrap();
         assert!(token.ends_with("=="));
         let bare = token.trim_end_matches('=');
         assert!(f.decrypt(bare, None).is_ok());
@@ -654,7 +676,7 @@ mod tests {
     #[test]
     fn size_limit_refuses_before_work() {
         let f = fernet().with_max_token_len(50);
-        let token = fernet().encrypt_at_time(b"hello", 5).unwrap();
+        let token = fernet().encrypt_at_time(b"hello", at(5)).unwrap();
         assert_eq!(
             f.decrypt(&token, None).unwrap_err(),
             CryptoError::TooLarge { len: 100, max: 50 }
@@ -669,7 +691,7 @@ mod tests {
     fn extract_timestamp_checks_the_hmac() {
         let f = fernet();
         let other = Fernet::from_key_text(Fernet::generate_key().unwrap().expose_secret()).unwrap();
-        let token = other.encrypt_at_time(b"x", 77).unwrap();
+        let token = other.encrypt_at_time(b"x", at(77)).unwrap();
         assert_eq!(other.extract_timestamp(&token).unwrap(), 77);
         assert_eq!(
             f.extract_timestamp(&token).unwrap_err(),

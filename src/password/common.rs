@@ -13,7 +13,7 @@
 //! covers the list, is reproduced in `src/password/data/DJANGO-LICENSE` and in
 //! [`DJANGO_LICENSE`].
 
-use super::common_index as index;
+use super::generated::common_index as index;
 
 /// The sorted list, one password per line.
 static LIST: &str = include_str!("data/common-passwords.txt");

@@ -27,13 +27,12 @@
 
 pub mod breach;
 pub mod common;
-mod common_index;
+mod generated;
 pub mod hash;
 pub mod policy;
 mod unicode;
-mod unicode_tables;
 
-pub use hash::{HashFormat, Hasher, Verification};
+pub use hash::{Computation, HashFormat, Hasher, Verification, Work};
 pub use policy::{Policy, UserAttributes, Violation};
 
 use crate::secret::KeyError;
@@ -81,6 +80,21 @@ pub enum PasswordError {
         value: u64,
         /// The accepted range.
         accepted: &'static str,
+    },
+    /// A stored hash costs more than the configured multiple of the preferred
+    /// parameters ([`Hasher::with_max_stored_cost_factor`]).
+    #[error(
+        "the stored {format} hash asks for {parameter} {value}; at most {max} is computed (a multiple of the configured cost)"
+    )]
+    StoredCostTooHigh {
+        /// The hash format.
+        format: &'static str,
+        /// The parameter's name.
+        parameter: &'static str,
+        /// The value it asks for.
+        value: u64,
+        /// The most this hasher computes.
+        max: u64,
     },
     /// A Pwned Passwords range response line is not `SUFFIX:COUNT`.
     #[error("range response line {line} is malformed: {reason}")]

@@ -1,7 +1,7 @@
 //! Python's view of Unicode, where Django's validators depend on it: `\w` in
 //! `re.split(r"\W+", ...)`, `str.isdigit`, `str.strip` and `str.lower`.
 
-use super::unicode_tables::{DIGIT, SPACE, WORD};
+use super::generated::unicode_tables::{DIGIT, SPACE, WORD};
 
 fn in_table(table: &[(u32, u32)], c: char) -> bool {
     let cp = u32::from(c);

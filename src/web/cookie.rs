@@ -1,4 +1,4 @@
-//! `Set-Cookie` for auth cookies, and a strict `Cookie` header parser.
+//! `Set-Cookie` for auth cookies, and a `Cookie` header parser that skips malformed pairs (RFC 6265 §5.4).
 //!
 //! [`SetCookie`] starts from the profile people copy (HttpOnly, Secure,
 //! SameSite=Lax, Path=/) and refuses what browsers would silently drop or what
@@ -299,6 +299,7 @@ fn is_cookie_value(value: &str) -> bool {
 #[derive(Clone, PartialEq, Eq)]
 pub struct CookieJar<'a> {
     pairs: Vec<(&'a str, &'a str)>,
+    skipped: usize,
 }
 
 impl<'a> CookieJar<'a> {
@@ -317,9 +318,14 @@ impl<'a> CookieJar<'a> {
         self.pairs.len()
     }
 
-    /// Whether there are none (never true for a parsed header).
+    /// Whether there are none (every pair of the header was malformed).
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
+    }
+
+    /// How many malformed pairs were skipped (worth a debug log, never a refusal).
+    pub fn skipped(&self) -> usize {
+        self.skipped
     }
 }
 
@@ -332,50 +338,42 @@ impl fmt::Debug for CookieJar<'_> {
     }
 }
 
-/// Parses a `Cookie` header strictly (RFC 6265 section 4.2.1): `name=value`
-/// pairs separated by `"; "`, names are tokens, values cookie-octets or a quoted
-/// run of them. Surrounding spaces of the whole header are ignored.
+/// Parses a `Cookie` header as RFC 6265 section 5.4 has servers do: pairs split
+/// on `;`, spaces and tabs around each pair, name and value trimmed, and a pair
+/// that is not `token=cookie-value` (no `=`, a bad name, a space or comma in the
+/// value) skipped rather than failing the header, so one malformed cookie (set by
+/// a sibling subdomain, say) does not hide the others. Values lose one pair of
+/// surrounding double quotes. The caps stay: at most 16 KiB and 256 cookies.
 ///
 /// # Errors
-/// [`WebError::MalformedCookieHeader`] with the byte offset of the first problem.
+/// [`WebError::MalformedCookieHeader`] for an empty header (or one of separators
+/// only), one over the length cap, or more than 256 well-formed cookies.
 pub fn parse_cookie_header(header: &str) -> Result<CookieJar<'_>, WebError> {
     let bad = |position, reason| WebError::MalformedCookieHeader { position, reason };
     if header.len() > MAX_COOKIE_HEADER_LEN {
         return Err(bad(MAX_COOKIE_HEADER_LEN, "longer than 16 KiB"));
     }
-    let start = header.len() - header.trim_start_matches([' ', '\t']).len();
-    let text = header.trim_matches([' ', '\t']);
-    if text.is_empty() {
+    if header.trim_matches([' ', '\t']).is_empty() {
         return Err(bad(0, "empty"));
     }
     let mut pairs = Vec::new();
-    let mut offset = start;
-    for pair in text.split(';') {
+    let mut skipped = 0usize;
+    let mut offset = 0usize;
+    for pair in header.split(';') {
         let pair_start = offset;
         offset = offset.saturating_add(pair.len()).saturating_add(1);
-        let pair = if pair_start == start {
-            pair
-        } else {
-            pair.strip_prefix(' ')
-                .ok_or(bad(pair_start, "cookies must be separated by \"; \""))?
+        let parsed = pair.split_once('=').and_then(|(name, value)| {
+            let name = name.trim_matches([' ', '\t']);
+            let value = value.trim_matches([' ', '\t']);
+            (is_token(name) && is_cookie_value(value)).then_some((name, value))
+        });
+        let Some((name, value)) = parsed else {
+            // An empty piece (a trailing `;`) is not a cookie at all.
+            if !pair.trim_matches([' ', '\t']).is_empty() {
+                skipped = skipped.saturating_add(1);
+            }
+            continue;
         };
-        let body_start = if pair_start == start {
-            pair_start
-        } else {
-            pair_start + 1
-        };
-        let (name, value) = pair
-            .split_once('=')
-            .ok_or(bad(body_start, "a cookie without ="))?;
-        if !is_token(name) {
-            return Err(bad(body_start, "a cookie name must be a non-empty token"));
-        }
-        if !is_cookie_value(value) {
-            return Err(bad(
-                body_start + name.len() + 1,
-                "invalid character in a cookie value",
-            ));
-        }
         if pairs.len() >= MAX_COOKIES {
             return Err(bad(pair_start, "more than 256 cookies"));
         }
@@ -385,7 +383,11 @@ pub fn parse_cookie_header(header: &str) -> Result<CookieJar<'_>, WebError> {
             .unwrap_or(value);
         pairs.push((name, value));
     }
-    Ok(CookieJar { pairs })
+    if pairs.is_empty() && skipped == 0 {
+        // Nothing but separators.
+        return Err(bad(0, "empty"));
+    }
+    Ok(CookieJar { pairs, skipped })
 }
 
 #[cfg(test)]
@@ -481,7 +483,7 @@ mod tests {
     }
 
     #[test]
-    fn cookie_header_parses_strictly() {
+    fn cookie_header_parses_and_skips_bad_pairs() {
         let jar = parse_cookie_header(" a=1; b=\"two\"; a=3; empty= ").unwrap();
         assert_eq!(
             jar.iter().collect::<Vec<_>>(),
@@ -490,27 +492,53 @@ mod tests {
         assert_eq!(jar.get("a"), Some("1"));
         assert_eq!(jar.get("missing"), None);
         assert_eq!(jar.len(), 4);
+        assert_eq!(jar.skipped(), 0);
         assert_eq!(format!("{jar:?}"), r#"["a", "b", "a", "empty"]"#);
-        for (header, position) in [
-            ("", 0),
-            ("a=1;b=2", 4),
-            ("a=1;  b=2", 5),
-            ("a=1; =2", 5),
-            ("a=1; b", 5),
-            ("a=1; b=x y", 7),
-            ("a b=1", 0),
-            ("a=1;", 4),
-            ("a=\"x", 2),
-            ("a=\u{e9}", 2),
+        for header in [
+            "a=1; =2",
+            "a=1; b",
+            "a=1; b=x y",
+            "a b=1; a=1",
+            "a=\"x; a=1",
+            "a=\u{e9}; a=1",
+            "a=1; b=2,3",
         ] {
-            match parse_cookie_header(header) {
-                Err(WebError::MalformedCookieHeader { position: p, .. }) => {
-                    assert_eq!(p, position, "{header:?}")
-                }
-                other => panic!("{header:?}: {other:?}"),
-            }
+            let jar = parse_cookie_header(header).unwrap();
+            assert_eq!(jar.iter().collect::<Vec<_>>(), [("a", "1")], "{header:?}");
+            assert_eq!(jar.skipped(), 1, "{header:?}");
+        }
+        for header in ["a=1;b=2", "a=1;  b=2", "a=1; b=2;"] {
+            let jar = parse_cookie_header(header).unwrap();
+            assert_eq!(jar.iter().collect::<Vec<_>>(), [("a", "1"), ("b", "2")]);
+        }
+        let nothing = parse_cookie_header("garbage; more garbage").unwrap();
+        assert!(nothing.is_empty());
+        assert_eq!(nothing.skipped(), 2);
+        for empty in [" ", ";", " ; ;\t"] {
+            assert!(
+                matches!(
+                    parse_cookie_header(empty),
+                    Err(WebError::MalformedCookieHeader { position: 0, .. })
+                ),
+                "{empty:?}"
+            );
         }
         let many = vec!["a=1"; 257].join("; ");
         assert!(parse_cookie_header(&many).is_err());
+        let long = "a".repeat(MAX_COOKIE_HEADER_LEN + 1);
+        assert!(parse_cookie_header(&long).is_err());
+    }
+
+    #[test]
+    fn one_malformed_pair_does_not_drop_the_header() {
+        // A sibling subdomain's cookie with a space in its value, a pair without
+        // `=`, a bad name and a missing space: the good pairs survive.
+        let header = "theme=dark mode; sessionid=abc; flag; a b=1; csrftoken=xyz;next=1";
+        let jar = parse_cookie_header(header).unwrap();
+        assert_eq!(jar.get("sessionid"), Some("abc"));
+        assert_eq!(jar.get("csrftoken"), Some("xyz"));
+        assert_eq!(jar.get("next"), Some("1"));
+        assert_eq!(jar.get("theme"), None);
+        assert_eq!(jar.len(), 3);
     }
 }

@@ -234,7 +234,11 @@ pub struct CsrfPolicy {
 }
 
 /// What `CsrfViewMiddleware` needs to know about a request.
-#[derive(Clone, Copy, Debug, Default)]
+///
+/// There is no `Default`: a request built with `..Default::default()` that forgot
+/// `secure` would silently take Django's plain-HTTP path (no Referer check), so
+/// every field is written out.
+#[derive(Clone, Copy, Debug)]
 pub struct CsrfRequest<'a> {
     /// The method as sent (`POST`); GET, HEAD, OPTIONS and TRACE are exempt.
     pub method: &'a str,

@@ -11,16 +11,16 @@
 //! ```
 //! use portcullis::web::headers::{ContentSecurityPolicy, SecurityConfig};
 //!
-//! let headers = SecurityConfig {
-//!     hsts_seconds: 31_536_000,
-//!     hsts_include_subdomains: true,
-//!     hsts_preload: true,
-//!     content_security_policy: Some(ContentSecurityPolicy::strict_default()),
-//!     ssl_redirect: true,
-//!     redirect_exempt: vec!["healthz".into()],
-//!     ..SecurityConfig::default()
-//! }
-//! .build()?;
+//! // Django's defaults, then the settings that differ (the struct is
+//! // `#[non_exhaustive]`: new settings can come without breaking callers).
+//! let mut config = SecurityConfig::default();
+//! config.hsts_seconds = 31_536_000;
+//! config.hsts_include_subdomains = true;
+//! config.hsts_preload = true;
+//! config.content_security_policy = Some(ContentSecurityPolicy::strict_default());
+//! config.ssl_redirect = true;
+//! config.redirect_exempt = vec!["healthz".into()];
+//! let headers = config.build()?;
 //!
 //! let add = headers.headers_for(true, &["x-frame-options"]);
 //! assert!(add.contains(&("Strict-Transport-Security", "max-age=31536000; includeSubDomains; preload".into())));
@@ -281,6 +281,7 @@ impl PermissionsPolicy {
 /// Django's security settings, plus CSP and Permissions-Policy.
 /// `Default` gives Django's defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SecurityConfig {
     /// `SECURE_HSTS_SECONDS`: HSTS `max-age`; 0 (the default) sends no HSTS.
     pub hsts_seconds: u64,

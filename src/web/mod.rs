@@ -11,7 +11,7 @@
 //! - [`csrf`]: Django-compatible CSRF tokens and `CsrfViewMiddleware`'s
 //!   Origin/Referer verdicts;
 //! - [`cookie`]: a `Set-Cookie` builder that enforces the cookie prefix rules and
-//!   a strict `Cookie` header parser;
+//!   a `Cookie` header parser that skips malformed pairs and keeps its caps;
 //! - [`origin`]: the Origin and Referer parsers the others share.
 //!
 //! Nothing here touches a request object: callers pass the few header values a

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
-use portcullis::clock::{Clock, SystemClock};
+use portcullis::clock::{Clock, SystemClock, UnixTime};
 use portcullis::crypto::{Context, CryptoError, MultiFernet, SealedKeyset};
 
 use crate::cli::{Failure, Flags, Outcome, UsageError, for_each_line};
@@ -17,7 +17,11 @@ pub(crate) fn run_fernet(op: &str, args: &[String]) -> Result<Outcome, UsageErro
     let flags = Flags::parse(args, &["key-env", "ttl", "now"], &[])?;
     let keys = MultiFernet::from_env(flags.require("key-env")?).map_err(portcullis::Error::from)?;
     let ttl = parse_u64(&flags, "ttl")?;
-    let now = parse_u64(&flags, "now")?.unwrap_or_else(|| SystemClock.now().as_secs());
+    let now = match parse_u64(&flags, "now")? {
+        Some(secs) => UnixTime::from_secs(secs)
+            .ok_or_else(|| UsageError::new("--now: expected Unix seconds before the year 2554"))?,
+        None => SystemClock.now(),
+    };
     match op {
         "encrypt" => {
             if ttl.is_some() {

@@ -204,6 +204,34 @@ fn audit_verify_names_the_first_bad_record() {
 }
 
 #[test]
+fn audit_verify_refuses_duplicate_metadata_keys() {
+    let key = AuditKey::new(SecretBytes::from_slice(AUDIT_KEY.as_bytes())).unwrap();
+    let mut chain = AuditChain::new(key);
+    let mut sink = MemorySink::new(10);
+    let event = AuditEvent::new("user:1", "user:update", "user", "1", UnixTime::EPOCH)
+        .unwrap()
+        .with_metadata(json!({"role": "user"}))
+        .unwrap();
+    chain.record(event, &mut sink).unwrap();
+    let good = sink.to_json_lines();
+    let doubled = good.replacen(r#"{"role":"user"}"#, r#"{"role":"admin","role":"user"}"#, 1);
+    assert_ne!(doubled, good);
+    let out = run(
+        &["audit", "verify", "--key-env", "WEB_TEST_AUDIT_KEY"],
+        &doubled,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["code"], "malformed_record");
+    assert!(
+        lines[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate key")
+    );
+}
+
+#[test]
 fn configuration_errors_exit_2_with_nothing_on_stdout() {
     for args in [
         &["apikey", "generate", "--prefix", "acme"][..],

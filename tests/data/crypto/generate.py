@@ -3,8 +3,8 @@
 the sealed format rebuilt independently on libsodium (PyNaCl).
 
     python3 -m venv VENV && VENV/bin/pip install cryptography pynacl
-    cargo build --example portcullis
-    VENV/bin/python tests/data/crypto/generate.py target/debug/examples/portcullis
+    cargo build -p portcullis-cli
+    VENV/bin/python tests/data/crypto/generate.py target/debug/portcullis
 
 Python -> Rust: `python_fernet.json` (tokens of every shape, TTL and clock-skew
 verdicts, rotated tokens, accepted text forms) and `python_1mib.token`.
