@@ -14,8 +14,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::jwk::{
     AlgorithmParameters, CommonParameters, EllipticCurve, EllipticCurveKeyParameters,
-    EllipticCurveKeyType, Jwk, JwkSet, KeyAlgorithm, OctetKeyPairParameters, OctetKeyPairType,
-    PublicKeyUse, RSAKeyParameters, RSAKeyType,
+    EllipticCurveKeyType, Jwk, JwkSet, KeyAlgorithm, KeyOperations, OctetKeyPairParameters,
+    OctetKeyPairType, PublicKeyUse, RSAKeyParameters, RSAKeyType,
 };
 use ring::rand::SystemRandom;
 use ring::signature::{self as sig, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
@@ -639,13 +639,34 @@ impl VerifyingKey {
     /// Every key of a JWKS document (another issuer's, or ours from elsewhere), each
     /// with the algorithm its `alg` member declares; keys must have `alg` and `kid`.
     ///
+    /// A JWKS is public, so only public signature keys are trusted from it: an `oct`
+    /// (symmetric) key, a `use` other than `sig` and a `key_ops` without `verify` are
+    /// refused. `jsonwebtoken`'s [`Jwk`] drops private members (`d`, `p`, ...) when it
+    /// parses, so a set that carried them cannot be told apart here: import text
+    /// with [`VerifyingKey::from_jwks_json`], which refuses them.
+    ///
     /// # Errors
-    /// [`TokenError::Key`] naming the first key (by position) that cannot be used.
+    /// [`TokenError::Key`] naming the first key (by position and `kid`) that cannot
+    /// be used, and the rule it breaks.
     pub fn from_jwks(set: &JwkSet) -> Result<Vec<Self>, TokenError> {
         set.keys
             .iter()
             .enumerate()
             .map(|(i, jwk)| {
+                let name = jwks_key_name(i, jwk.common.key_id.as_deref());
+                let refuse = |rule: &str| key_error(format!("JWKS {name}: {rule}"));
+                if matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
+                    return Err(refuse(OCT_IN_JWKS));
+                }
+                match &jwk.common.public_key_use {
+                    None | Some(PublicKeyUse::Signature) => {}
+                    Some(_) => return Err(refuse("`use` must be `sig`")),
+                }
+                if let Some(ops) = &jwk.common.key_operations
+                    && !ops.contains(&KeyOperations::Verify)
+                {
+                    return Err(refuse("`key_ops` does not include `verify`"));
+                }
                 let alg = jwk
                     .common
                     .key_algorithm
@@ -654,13 +675,59 @@ impl VerifyingKey {
                             .into_iter()
                             .find(|a| a.key_algorithm() == declared)
                     })
-                    .ok_or_else(|| key_error(format!("JWKS key {i} has no supported `alg`")))?;
+                    .ok_or_else(|| refuse("no supported `alg`"))?;
                 if jwk.common.key_id.is_none() {
-                    return Err(key_error(format!("JWKS key {i} has no `kid`")));
+                    return Err(refuse("no `kid`"));
                 }
-                Self::from_jwk(alg, jwk).map_err(|e| key_error(format!("JWKS key {i}: {e}")))
+                Self::from_jwk(alg, jwk).map_err(|e| refuse(&e.to_string()))
             })
             .collect()
+    }
+
+    /// Every key of a JWKS document given as JSON text: the rules of
+    /// [`VerifyingKey::from_jwks`], and a key carrying a private member (`d`, `p`, `q`,
+    /// `dp`, `dq`, `qi`, `k`, `oth`) is refused, since its publisher leaked a secret.
+    ///
+    /// # Errors
+    /// [`TokenError::Key`] if the text is not a JWKS document, or naming the first
+    /// key (by position and `kid`) that cannot be used, and the rule it breaks.
+    /// Member values never appear in the message.
+    pub fn from_jwks_json(json: &str) -> Result<Vec<Self>, TokenError> {
+        // serde's message may quote a member's value; name only the place.
+        let doc: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+            key_error(format!(
+                "not a JWKS document (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        let entries = doc
+            .get("keys")
+            .and_then(serde_json::Value::as_array)
+            .ok_or_else(|| key_error("not a JWKS document (no `keys` array)"))?;
+        let mut keys = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let object = entry
+                .as_object()
+                .ok_or_else(|| key_error(format!("JWKS key {i}: not a JSON object")))?;
+            let kid = object.get("kid").and_then(serde_json::Value::as_str);
+            let name = jwks_key_name(i, kid);
+            if object.get("kty").and_then(serde_json::Value::as_str) == Some("oct") {
+                return Err(key_error(format!("JWKS {name}: {OCT_IN_JWKS}")));
+            }
+            if let Some(member) = PRIVATE_JWK_MEMBERS
+                .iter()
+                .find(|m| object.contains_key(**m))
+            {
+                return Err(key_error(format!(
+                    "JWKS {name}: the private member `{member}` is present; a JWKS publishes public keys only"
+                )));
+            }
+            let jwk: Jwk = serde_json::from_value(entry.clone())
+                .map_err(|_| key_error(format!("JWKS {name}: not a supported JWK")))?;
+            keys.push(jwk);
+        }
+        Self::from_jwks(&JwkSet { keys })
     }
 
     /// Sets the key id this key is found under.
@@ -871,6 +938,25 @@ impl Keyring {
             .collect();
         keys.sort_by(|a, b| a.common.key_id.cmp(&b.common.key_id));
         JwkSet { keys }
+    }
+}
+
+/// Why a JWKS's `oct` entry is refused.
+const OCT_IN_JWKS: &str =
+    "an `oct` (symmetric) key is never trusted from a JWKS: anyone who reads the set could sign";
+
+/// JWK members that hold private or secret key material (RFC 7518 section 6).
+const PRIVATE_JWK_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
+
+/// `key 3 (kid `a`)`: a JWKS entry by position and, when it has one, `kid` (cut
+/// short, since the document is untrusted).
+fn jwks_key_name(index: usize, kid: Option<&str>) -> String {
+    match kid {
+        Some(kid) => {
+            let shown: String = kid.chars().take(64).collect();
+            format!("key {index} (kid `{}`)", shown.escape_debug())
+        }
+        None => format!("key {index}"),
     }
 }
 
