@@ -43,20 +43,27 @@
 //! # }
 //! ```
 
+mod algorithm;
 mod claims;
 mod codec;
 mod config;
+mod der;
 mod error;
+pub mod jwk;
+mod keyring;
 mod keys;
 pub mod provider;
 mod revocation;
 mod service;
 
+pub use algorithm::{Algorithm, KeyFamily};
 pub use claims::{Claims, TokenKind};
 pub use codec::{Unverified, inspect};
 pub use config::{TokenConfig, format_duration, parse_duration};
 pub use error::{Invalid, TokenError, parse_authorization_header, www_authenticate};
-pub use keys::{Algorithm, KeyFamily, Keyring, MIN_HMAC_SECRET, SigningKey, VerifyingKey};
+pub use jwk::{Jwk, JwkSet};
+pub use keyring::Keyring;
+pub use keys::{MIN_HMAC_SECRET, SigningKey, VerifyingKey};
 pub use revocation::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status,
 };
