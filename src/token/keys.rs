@@ -50,6 +50,16 @@ pub struct SigningKey {
 }
 
 /// A public or secret key that verifies tokens of one algorithm.
+///
+/// What is parsed when. Key text (PEM, DER, JWK) is decoded and checked once, at
+/// load: a point's length and form, an RSA modulus' size. A signing key and an HMAC
+/// key become `ring` key objects then, so signing and HMAC verification parse
+/// nothing. Asymmetric verification is different: `ring` 0.17 has no pre-parsed
+/// public key for verification, so each verify hands it the stored public bytes and
+/// it parses them again: `UnparsedPublicKey::verify` checks an ECDSA point is on
+/// its curve or decompresses an Ed25519 point, and `RsaPublicKeyComponents::verify`
+/// rebuilds the modulus with its Montgomery constants. The tokens bench
+/// (`ring_key_parse_*`) measures that share of a verify.
 #[derive(Clone)]
 pub struct VerifyingKey {
     pub(super) alg: Algorithm,
