@@ -1,7 +1,9 @@
 //! Importing a JWKS: a published set is public, so only public signature keys are
 //! trusted from it. Each refusal names the key (kid and position) and the rule.
 
-use portcullis::token::{Algorithm, SigningKey, TokenError, VerifyingKey};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use portcullis::token::{Algorithm, Jwk, SigningKey, TokenError, VerifyingKey};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde_json::{Value, json};
@@ -126,4 +128,28 @@ fn not_a_jwks_document_is_a_clear_error() {
             "{text}"
         );
     }
+}
+
+/// A fuzzing find (`token_jwk`): an EC JWK whose `x` and `y` had the wrong lengths
+/// but a valid total loaded as the point `x || y` split elsewhere, a key the JWK
+/// does not describe. Each coordinate must be exactly the curve's field size.
+#[test]
+fn ec_jwk_coordinates_must_each_be_the_field_size() {
+    let jwk = ec_jwk();
+    let x = URL_SAFE_NO_PAD.decode(jwk["x"].as_str().unwrap()).unwrap();
+    let y = URL_SAFE_NO_PAD.decode(jwk["y"].as_str().unwrap()).unwrap();
+    assert_eq!((x.len(), y.len()), (32, 32));
+    let point: Vec<u8> = x.iter().chain(&y).copied().collect();
+    for split in [31, 33, 0, 64] {
+        let (sx, sy) = point.split_at(split);
+        let mut shifted = jwk.clone();
+        shifted["x"] = json!(URL_SAFE_NO_PAD.encode(sx));
+        shifted["y"] = json!(URL_SAFE_NO_PAD.encode(sy));
+        let parsed: Jwk = serde_json::from_value(shifted).unwrap();
+        let err = VerifyingKey::from_jwk(Algorithm::ES256, &parsed).unwrap_err();
+        assert!(matches!(err, TokenError::Key(_)), "split at {split}: {err:?}");
+    }
+    // The well-formed JWK still loads.
+    let parsed: Jwk = serde_json::from_value(jwk).unwrap();
+    VerifyingKey::from_jwk(Algorithm::ES256, &parsed).unwrap();
 }

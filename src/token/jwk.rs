@@ -59,17 +59,25 @@ impl VerifyingKey {
                 Self::hmac(alg, &SecretBytes::from_slice(&b64(&p.value)?))?
             }
             (AlgorithmParameters::EllipticCurve(p), KeyFamily::Ec) => {
-                let want = if alg == Algorithm::ES256 {
-                    EllipticCurve::P256
+                let (want, size) = if alg == Algorithm::ES256 {
+                    (EllipticCurve::P256, 32)
                 } else {
-                    EllipticCurve::P384
+                    (EllipticCurve::P384, 48)
                 };
                 if p.curve != want {
                     return Err(key_error(format!("the JWK curve does not match {alg}")));
                 }
+                // Each coordinate is exactly the field size (RFC 7518 section 6.2.1.2);
+                // checking only the total would load a point split elsewhere.
+                let (x, y) = (b64(&p.x)?, b64(&p.y)?);
+                if x.len() != size || y.len() != size {
+                    return Err(key_error(format!(
+                        "a {alg} JWK's `x` and `y` are {size} bytes each"
+                    )));
+                }
                 let mut point = vec![4u8];
-                point.extend_from_slice(&b64(&p.x)?);
-                point.extend_from_slice(&b64(&p.y)?);
+                point.extend_from_slice(&x);
+                point.extend_from_slice(&y);
                 Self::ec_point(alg, &point)?
             }
             (AlgorithmParameters::OctetKeyPair(p), KeyFamily::Ed)
