@@ -4,7 +4,7 @@
 //! The JWK types are `jsonwebtoken`'s, re-exported here (and [`Jwk`] and [`JwkSet`]
 //! from [`crate::token`]): [`VerifyingKey::from_jwk`], [`VerifyingKey::to_public_jwk`],
 //! [`Keyring::jwks`](crate::token::Keyring::jwks) and
-//! [`TokenService::add_jwks`](crate::token::TokenService::add_jwks) take and return
+//! [`Tokens::add_jwks`](crate::token::Tokens::add_jwks) take and return
 //! them, so a host builds and reads them through `portcullis::token::jwk` and needs
 //! no `jsonwebtoken` dependency of its own, nor one matching this crate's version.
 //!
