@@ -9,8 +9,12 @@ use libfuzzer_sys::fuzz_target;
 use portcullis::token::TokenConfig;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
-    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
     let loaded = if mode % 2 == 0 {
         serde_json::from_str::<TokenConfig>(text).ok()
     } else {

@@ -20,12 +20,18 @@ fn material(params: &AlgorithmParameters) -> Vec<String> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else { return };
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
     let Some(&alg) = Algorithm::ALL.get(usize::from(selector) % Algorithm::ALL.len()) else {
         return;
     };
-    let Ok(jwk) = serde_json::from_slice::<Jwk>(rest) else { return };
-    let Ok(key) = VerifyingKey::from_jwk(alg, &jwk) else { return };
+    let Ok(jwk) = serde_json::from_slice::<Jwk>(rest) else {
+        return;
+    };
+    let Ok(key) = VerifyingKey::from_jwk(alg, &jwk) else {
+        return;
+    };
     assert_eq!(key.algorithm(), alg);
     assert_eq!(key.kid(), jwk.common.key_id.as_deref());
     let exported = key.to_public_jwk();
@@ -35,7 +41,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let exported = exported.expect("an asymmetric key has a public JWK");
     assert_eq!(exported.common.key_id, jwk.common.key_id);
-    assert_eq!(exported.common.public_key_use, Some(PublicKeyUse::Signature));
+    assert_eq!(
+        exported.common.public_key_use,
+        Some(PublicKeyUse::Signature)
+    );
     // The same point or modulus, once RSA's leading zero bytes are dropped.
     if alg.family() != KeyFamily::Rsa {
         assert_eq!(material(&exported.algorithm), material(&jwk.algorithm));

@@ -11,8 +11,12 @@ use serde_json::Value;
 const PRIVATE: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(keys) = VerifyingKey::from_jwks_json(text) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(keys) = VerifyingKey::from_jwks_json(text) else {
+        return;
+    };
     let doc: Value = serde_json::from_str(text).expect("an accepted set is JSON");
     let entries = doc["keys"].as_array().expect("an accepted set has keys");
     assert_eq!(entries.len(), keys.len());

@@ -42,13 +42,17 @@ fn assert_signs(key: SigningKey) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else { return };
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
     let Some(&alg) = Algorithm::ALL.get(usize::from(selector) % Algorithm::ALL.len()) else {
         return;
     };
     match selector / 12 % 4 {
         0 => {
-            let Ok(text) = std::str::from_utf8(rest) else { return };
+            let Ok(text) = std::str::from_utf8(rest) else {
+                return;
+            };
             if let Ok(key) = SigningKey::from_pem(alg, text) {
                 assert_eq!(key.algorithm(), alg);
                 assert_round_trips(key.verifying_key());
@@ -56,7 +60,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         1 => {
-            let Ok(text) = std::str::from_utf8(rest) else { return };
+            let Ok(text) = std::str::from_utf8(rest) else {
+                return;
+            };
             if let Ok(key) = VerifyingKey::from_pem(alg, text) {
                 assert_eq!(key.algorithm(), alg);
                 assert_round_trips(&key);
