@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use portcullis::clock::UnixTime;
 use portcullis::token::{
     Algorithm, Keyring, Revocation, RevocationStore, SigningKey, TokenConfig, TokenError,
-    TokenService,
+    TokenService, VerifyingKey,
 };
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
@@ -120,4 +120,55 @@ fn logout_with_one_form_of_a_refresh_token_refuses_the_other() {
         svc.refresh(&pair.refresh, at(NOW)).unwrap_err(),
         TokenError::Blacklisted
     );
+}
+
+/// The ES256 tokens PyJWT (Python's `cryptography`) signed for the SimpleJWT
+/// fixtures (tests/data/token/generate.py) are high-S: they verify here, so do their
+/// low-S twins, and revoking the jti refuses both.
+#[test]
+fn python_made_high_s_tokens_and_their_low_s_twins_share_one_revocation() {
+    let path = format!(
+        "{}/tests/data/token/simplejwt_tokens.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let public = data["keys"]["ES256"]["public"].as_str().unwrap();
+    let case = data["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["alg"] == "ES256" && c["kind"] == "access")
+        .unwrap();
+    let token = case["token"].as_str().unwrap();
+    let issued = case["claims"]["iat"].as_u64().unwrap();
+
+    let signature = URL_SAFE_NO_PAD
+        .decode(token.rsplit_once('.').unwrap().1)
+        .unwrap();
+    let s: [u8; 32] = signature[32..].try_into().unwrap();
+    let twin_s = checked_sub(&P256_N, &s).unwrap();
+    assert!(s > twin_s, "the fixture's signature is high-S (s > n - s)");
+
+    let key = VerifyingKey::from_pem(Algorithm::ES256, public).unwrap();
+    let mut config = TokenConfig::simplejwt_defaults();
+    config.algorithms = vec![Algorithm::ES256];
+    let svc = TokenService::in_memory(config, Keyring::verify_only(key)).unwrap();
+    let twin = other_s(token);
+    let high = svc.verify_access(token, at(issued)).unwrap();
+    let low = svc.verify_access(&twin, at(issued)).unwrap();
+    assert_eq!(high, low);
+
+    svc.store()
+        .revoke(Revocation::Jti {
+            jti: low.jti().unwrap().to_owned(),
+            until: issued + 3600,
+        })
+        .unwrap();
+    for form in [token, twin.as_str()] {
+        assert_eq!(
+            svc.verify_access(form, at(issued)).unwrap_err(),
+            TokenError::Blacklisted
+        );
+    }
 }
