@@ -147,7 +147,10 @@ fn ec_jwk_coordinates_must_each_be_the_field_size() {
         shifted["y"] = json!(URL_SAFE_NO_PAD.encode(sy));
         let parsed: Jwk = serde_json::from_value(shifted).unwrap();
         let err = VerifyingKey::from_jwk(Algorithm::ES256, &parsed).unwrap_err();
-        assert!(matches!(err, TokenError::Key(_)), "split at {split}: {err:?}");
+        assert!(
+            matches!(err, TokenError::Key(_)),
+            "split at {split}: {err:?}"
+        );
     }
     // The well-formed JWK still loads.
     let parsed: Jwk = serde_json::from_value(jwk).unwrap();
