@@ -4,10 +4,16 @@
 //!   over the same signing input;
 //! - sign (issue an access token) with ES256 and EdDSA beside bare ring signing with
 //!   a pre-parsed key over a signing input of the same length;
-//! - issue a pair and refresh with rotation.
+//! - issue a pair and refresh with rotation;
+//! - what ring does per verify: it has no pre-parsed public key for verification
+//!   (`UnparsedPublicKey::verify` and `RsaPublicKeyComponents::verify` parse the key
+//!   on every call), so the key parse is measured on its own beside the whole bare
+//!   ring verify, as a verify ring refuses right after parsing the key.
 
 use std::hint::black_box;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{DecodingKey, Validation};
 use portcullis::clock::UnixTime;
@@ -16,7 +22,9 @@ use portcullis::token::provider::install_ring_provider;
 use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, TokenKind, TokenService};
 use ring::rand::SystemRandom;
 use ring::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _,
+    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, ED25519, EcdsaKeyPair,
+    Ed25519KeyPair, KeyPair as _, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair,
+    RsaPublicKeyComponents, UnparsedPublicKey, VerificationAlgorithm,
 };
 use serde_json::{Value, json};
 
@@ -84,6 +92,22 @@ fn verify(c: &mut Criterion) {
                 jsonwebtoken::decode::<Value>(black_box(&token), &decoding, &validation).unwrap()
             })
         });
+        if name != "hs256" {
+            let (input, sig) = token.rsplit_once('.').unwrap();
+            let sig = URL_SAFE_NO_PAD.decode(sig).unwrap();
+            let public = match name {
+                "es256" => es_pair.public_key().as_ref().to_vec(),
+                _ => ed_pair.public_key().as_ref().to_vec(),
+            };
+            let algorithm: &'static dyn VerificationAlgorithm = match name {
+                "es256" => &ECDSA_P256_SHA256_FIXED,
+                _ => &ED25519,
+            };
+            let key = UnparsedPublicKey::new(algorithm, public);
+            group.bench_function("baseline_bare_ring_verify", |b| {
+                b.iter(|| key.verify(black_box(input.as_bytes()), &sig).unwrap())
+            });
+        }
         if name == "hs256" {
             let (input, sig) = token.rsplit_once('.').unwrap();
             let mac =
@@ -144,6 +168,85 @@ fn sign(c: &mut Criterion) {
     }
 }
 
+/// The DER body of the first PEM block of `pem`.
+fn pem_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
+fn key_parse(c: &mut Criterion) {
+    let rng = SystemRandom::new();
+    let message = b"eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.a signing input of a typical token's length, about two hundred bytes of base64url header and claims, as the verify path hands to ring";
+
+    let es = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let es = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, es.as_ref(), &rng).unwrap();
+    let es_sig = es.sign(&rng, message).unwrap();
+    let es_key = UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, es.public_key().as_ref());
+    let mut group = c.benchmark_group("ring_key_parse_es256");
+    group.bench_function("bare_ring_verify", |b| {
+        b.iter(|| es_key.verify(black_box(message), es_sig.as_ref()).unwrap())
+    });
+    // ring hashes the message, parses (and checks) the point, then refuses r = 0.
+    group.bench_function("digest_and_key_parse", |b| {
+        b.iter(|| es_key.verify(black_box(message), &[0u8; 64]).unwrap_err())
+    });
+    group.bench_function("digest_alone", |b| {
+        b.iter(|| ring::digest::digest(&ring::digest::SHA256, black_box(message)))
+    });
+    group.finish();
+
+    let ed = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    let ed = Ed25519KeyPair::from_pkcs8(ed.as_ref()).unwrap();
+    let ed_sig = ed.sign(message);
+    let ed_key = UnparsedPublicKey::new(&ED25519, ed.public_key().as_ref());
+    // y = 2 is not the y of a curve point: ring checks s, then runs the whole point
+    // decompression (the square root) before it finds that out.
+    let mut not_a_point = [0u8; 32];
+    not_a_point[0] = 2;
+    let bad_key = UnparsedPublicKey::new(&ED25519, not_a_point);
+    let mut group = c.benchmark_group("ring_key_parse_eddsa");
+    group.bench_function("bare_ring_verify", |b| {
+        b.iter(|| ed_key.verify(black_box(message), ed_sig.as_ref()).unwrap())
+    });
+    group.bench_function("key_parse", |b| {
+        b.iter(|| {
+            bad_key
+                .verify(black_box(message), ed_sig.as_ref())
+                .unwrap_err()
+        })
+    });
+    group.finish();
+
+    let fixtures: Value =
+        serde_json::from_str(include_str!("../tests/data/token/rust_issued.json")).unwrap();
+    let pem = fixtures["keys"]["RS256"]["private"].as_str().unwrap();
+    let pair = RsaKeyPair::from_pkcs8(&pem_der(pem)).unwrap();
+    let mut rs_sig = vec![0u8; pair.public().modulus_len()];
+    pair.sign(&RSA_PKCS1_SHA256, &rng, message, &mut rs_sig)
+        .unwrap();
+    let components = RsaPublicKeyComponents::<Vec<u8>>::from(pair.public());
+    let mut group = c.benchmark_group("ring_key_parse_rs256");
+    group.bench_function("bare_ring_verify", |b| {
+        b.iter(|| {
+            components
+                .verify(&RSA_PKCS1_2048_8192_SHA256, black_box(message), &rs_sig)
+                .unwrap()
+        })
+    });
+    // ring parses the modulus (and its Montgomery constants), then refuses a
+    // signature of the wrong length.
+    group.bench_function("key_parse", |b| {
+        b.iter(|| {
+            components
+                .verify(&RSA_PKCS1_2048_8192_SHA256, black_box(message), &[])
+                .unwrap_err()
+        })
+    });
+    group.finish();
+}
+
 fn flows(c: &mut Criterion) {
     let key = SigningKey::hmac(Algorithm::HS256, &SecretBytes::from_slice(SECRET)).unwrap();
     let svc = service(key, TokenConfig::hardened());
@@ -164,5 +267,5 @@ fn flows(c: &mut Criterion) {
     // The store grows by one consumed id per refresh; that is the point of it.
 }
 
-criterion_group!(benches, verify, sign, flows);
+criterion_group!(benches, verify, sign, key_parse, flows);
 criterion_main!(benches);

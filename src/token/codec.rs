@@ -12,7 +12,7 @@ use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 use super::error::{Invalid, TokenError};
-use super::keys::{Keyring, SigningKey};
+use super::{Keyring, SigningKey};
 
 /// The header fields this crate reads; any other member is ignored (RFC 7515 section 4).
 #[derive(Deserialize)]

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::Algorithm;
 use super::error::TokenError;
-use super::keys::Algorithm;
 
 /// SimpleJWT-compatible token settings. Field names are SimpleJWT's in lower case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,10 @@
 //! - [`TokenConfig`] mirrors `SIMPLE_JWT` (presets: [`TokenConfig::simplejwt_defaults`],
 //!   [`TokenConfig::hardened`]); loadable from TOML/JSON with durations like `"15m"`.
 //! - [`Keyring`]: one signing key, verification keys by `kid`, rotation with a grace
-//!   period, JWKS export. Keys are parsed once; each fixes its algorithm.
+//!   period, JWKS export; JWKS import ([`VerifyingKey::from_jwks_json`]) takes only
+//!   public signature keys, since a JWKS is public. Key text is decoded and checked once; each key fixes its
+//!   algorithm. Signing keys are parsed once, but `ring` re-parses a public key on
+//!   every asymmetric verify (see [`VerifyingKey`]).
 //! - Verification is strict (RFC 8725): size cap before decoding; the key chosen by
 //!   `kid` fixes `alg` (so `none` and HS/RS confusion fail); embedded `jwk`, `jku`,
 //!   `x5u`, `x5c` and any `crit` are refused; `exp` required; `nbf`, future `iat`,
@@ -12,6 +15,11 @@
 //!   `aud` when none is configured is refused, where SimpleJWT would skip the check);
 //!   wrongly typed or duplicated claims refused; `token_type` must match the kind.
 //!   A refresh token consumed by rotation counts as revoked everywhere.
+//! - Token strings are not unique. An ECDSA signature `(r, s)` has a twin `(r, n - s)`
+//!   that verifies as well, and high-S signatures are not refused (issuers such as
+//!   Python's `cryptography` produce either), so one ES256/ES384 token has two valid
+//!   strings. Revocation keys on `jti`, never on the string, and so must a host's
+//!   cache of verified tokens or any "seen before" check.
 //! - [`TokenService`]: issue a pair, verify, refresh with rotation (single-use refresh
 //!   tokens, atomic; replay revokes the family, RFC 9700 section 4.14), logout,
 //!   revoke a user's older tokens, sliding tokens, purge. [`Tokens`] is the same
@@ -43,21 +51,28 @@
 //! # }
 //! ```
 
+mod algorithm;
 mod claims;
 mod codec;
 mod config;
+mod der;
 mod error;
+pub mod jwk;
+mod keyring;
 mod keys;
 #[cfg(feature = "jsonwebtoken-provider")]
 pub mod provider;
 mod revocation;
 mod service;
 
+pub use algorithm::{Algorithm, KeyFamily};
 pub use claims::{Claims, TokenKind};
 pub use codec::{Unverified, inspect};
 pub use config::{TokenConfig, format_duration, parse_duration};
 pub use error::{Invalid, TokenError, parse_authorization_header, www_authenticate};
-pub use keys::{Algorithm, KeyFamily, Keyring, MIN_HMAC_SECRET, SigningKey, VerifyingKey};
+pub use jwk::{Jwk, JwkSet};
+pub use keyring::Keyring;
+pub use keys::{MIN_HMAC_SECRET, SigningKey, VerifyingKey};
 pub use revocation::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status,
 };

@@ -18,10 +18,10 @@ use super::claims::{ClaimNames, Claims, TokenKind};
 use super::codec;
 use super::config::TokenConfig;
 use super::error::{Invalid, TokenError};
-use super::keys::{Algorithm, Keyring, SigningKey, VerifyingKey};
 use super::revocation::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status,
 };
+use super::{Algorithm, Keyring, SigningKey, VerifyingKey};
 use crate::clock::UnixTime;
 use jsonwebtoken::jwk::JwkSet;
 
