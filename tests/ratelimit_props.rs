@@ -165,7 +165,8 @@ proptest! {
             let current = count(window);
             let elapsed = u128::from(now % period);
             let p = u128::from(period);
-            let fits = previous * (p - elapsed) + (current + u128::from((*cost).max(1))) * p <= limit * p;
+            // The previous window weighs in whole units, rounded down.
+            let fits = previous * (p - elapsed) / p + current + u128::from((*cost).max(1)) <= limit;
             prop_assert_eq!(d.allowed, fits);
             prop_assert!(current <= limit);
             if d.allowed && *cost > 0 {
