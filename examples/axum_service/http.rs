@@ -152,6 +152,7 @@ async fn healthz(State(shared): State<Shared>) -> Response {
         "status": "ok",
         "instance": shared.app.instance,
         "backend": shared.app.backend,
+        "login_failure_entries": shared.app.failure_entries(),
     }))
     .into_response()
 }

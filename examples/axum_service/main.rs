@@ -51,6 +51,7 @@
 
 mod app;
 mod client;
+mod failures;
 mod http;
 #[path = "../redis_store/store.rs"]
 mod store;

@@ -14,12 +14,14 @@
 //!   `RateLimit`/`RateLimit-Policy` fields, optional `X-RateLimit-*`, and the JSON
 //!   body services already return.
 //! - [`RateTable`] resolves per-endpoint rates for users and anonymous clients;
-//!   [`client_ip`] and [`ClientKey`] derive keys (IPv6 grouped by /64,
+//!   [`client_ip`] and [`ClientKey`] derive keys (IPv6 grouped by /56, NAT64 and
+//!   IPv4-mapped addresses as their IPv4 client,
 //!   `X-Forwarded-For` only through a configured number of trusted proxies).
 //! - [`KeyedLimiter`] is a thread-safe, sharded, memory-bounded limiter for one
 //!   machine.
-//! - [`lockout`] counts login failures per (username, IP), per IP and per account
-//!   with exponential backoff and NIST's 100-failure ceiling.
+//! - [`lockout`] counts login failures per (username, network), per network and
+//!   per account (weighted by distinct networks, NIST's 100-failure ceiling)
+//!   with capped exponential backoff: every lock is timed.
 //!
 //! ```
 //! use portcullis::clock::UnixTime;
@@ -56,7 +58,7 @@ pub use algorithm::{Algorithm, AlgorithmKind, Decision};
 pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
 pub use keyed::{AtCapacity, KeyedLimiter, KeyedLimiterConfig};
-pub use keys::{ClientKey, client_ip};
+pub use keys::{ClientKey, DEFAULT_V6_PREFIX, client_ip};
 pub use rate::Rate;
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindow, SlidingWindowState};
