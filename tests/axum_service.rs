@@ -382,7 +382,10 @@ fn login_rate_limit_answers_429_with_headers() {
     let body = r.json();
     assert_eq!(body["error"], "rate_limit_exceeded");
     assert_eq!(body["retry_after"], retry);
-    assert_eq!(body["message"], "Too many requests. Please try again later.");
+    assert_eq!(
+        body["message"],
+        "Too many requests. Please try again later."
+    );
     // Other scopes have their own quota.
     assert_eq!(service.get("/healthz", &[]).status, 200);
     let r = service.post("/api/token/verify/", &[], &json!({"token": "x"}));
@@ -492,16 +495,25 @@ fn a_flood_of_unknown_users_never_fails_a_rightful_login() {
     let mut table = FailureTable::new(64);
     // bob is locked (for a minute) by five failures from his network before the flood.
     for _ in 0..5 {
-        table.record(&guard, "bob", "ip:192.0.2.9", true, false, t(0)).unwrap();
+        table
+            .record(&guard, "bob", "ip:192.0.2.9", true, false, t(0))
+            .unwrap();
     }
     // A flood of random usernames from many networks, as fast as it likes.
     let mut refused = 0;
     for i in 0..10_000u64 {
         let user = format!("nobody-{i}");
         let ip = format!("ip:2001:db8:{:x}::/56", i % 4096);
-        refused += u32::from(table.record(&guard, &user, &ip, false, false, t(1 + i / 250)).is_err());
+        refused += u32::from(
+            table
+                .record(&guard, &user, &ip, false, false, t(1 + i / 250))
+                .is_err(),
+        );
     }
-    assert_eq!(refused, 0, "unknown-user failures have their own bounded room");
+    assert_eq!(
+        refused, 0,
+        "unknown-user failures have their own bounded room"
+    );
     assert!(table.len() <= 64 * 2, "bounded: {}", table.len());
     let now = t(41);
     // A success never fails for lack of room, and a known user's failure finds room.
@@ -513,5 +525,8 @@ fn a_flood_of_unknown_users_never_fails_a_rightful_login() {
         .expect("old unlocked entries make room for a known user's failure");
     // The locked account was not evicted to make that room.
     let bob = table.states("bob", "ip:192.0.2.9", true);
-    assert!(!guard.status(&bob, now).is_open(), "bob's lock survived the flood");
+    assert!(
+        !guard.status(&bob, now).is_open(),
+        "bob's lock survived the flood"
+    );
 }

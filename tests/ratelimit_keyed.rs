@@ -43,7 +43,12 @@ fn exact_quota_under_contention<A: Algorithm + 'static>() {
     for thread in threads {
         thread.join().unwrap();
     }
-    assert_eq!(admitted.load(Ordering::Relaxed), quota, "{}", A::NAME);
+    assert_eq!(
+        admitted.load(Ordering::Relaxed),
+        quota,
+        "{}",
+        std::any::type_name::<A>()
+    );
     assert_eq!(limiter.len(), 1);
 }
 

@@ -195,6 +195,13 @@ proptest! {
         prop_assert_eq!(SlidingWindowState::from_bytes(w.to_bytes()), w);
         prop_assert_eq!(&SlidingLogState::from_bytes(&l.to_bytes(), &rate).unwrap(), &l);
         prop_assert!(l.units() <= u64::from(rate.limit()));
+        // The trait's one codec agrees with each state's own byte form.
+        prop_assert_eq!(Gcra::decode(&rate, &Gcra::encode(&g)).unwrap(), g);
+        prop_assert_eq!(TokenBucket::decode(&rate, &TokenBucket::encode(&b)).unwrap(), b);
+        prop_assert_eq!(FixedWindow::decode(&rate, &FixedWindow::encode(&f)).unwrap(), f);
+        prop_assert_eq!(SlidingWindow::decode(&rate, &SlidingWindow::encode(&w)).unwrap(), w);
+        prop_assert_eq!(&SlidingLog::decode(&rate, &SlidingLog::encode(&l)).unwrap(), &l);
+        prop_assert!(Gcra::decode(&rate, &[0; 7]).is_err());
         let json = serde_json::to_string(&(g, b, f, w, &l)).unwrap();
         let back: (GcraState, TokenBucketState, FixedWindowState, SlidingWindowState, SlidingLogState) =
             serde_json::from_str(&json).unwrap();

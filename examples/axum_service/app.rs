@@ -12,8 +12,8 @@ use portcullis::clock::{Clock, SystemClock, UnixTime};
 use portcullis::crypto::field::Encrypted;
 use portcullis::crypto::{Context, SealedKeyset};
 use portcullis::password::Hasher;
-use portcullis::ratelimit::http::{HeaderOptions, RateLimitResponse};
 use portcullis::ratelimit::http::retry_after_secs;
+use portcullis::ratelimit::http::{HeaderOptions, RateLimitResponse};
 use portcullis::ratelimit::lockout::{LockoutStatus, LoginGuard, LoginStates};
 use portcullis::ratelimit::{ClientKey, Decision, Gcra, KeyedLimiter, KeyedLimiterConfig, Rate};
 use portcullis::token::{
@@ -24,8 +24,8 @@ use portcullis::web::cookie::{SameSite, SetCookie, parse_cookie_header};
 use portcullis::web::csrf::{CsrfPolicy, CsrfRequest, CsrfSecret};
 use serde_json::{Value, json};
 
-use crate::store::RedisStore;
 use crate::failures::FailureTable;
+use crate::store::RedisStore;
 
 /// The access-token cookie of the cookie flow.
 pub(crate) const ACCESS_COOKIE: &str = "access_token";

@@ -68,7 +68,11 @@ impl FailureTable {
         let states = self.states(username, ip, known);
         if ok {
             let next = guard.record_success(&states);
-            let users = if known { &mut self.known } else { &mut self.unknown };
+            let users = if known {
+                &mut self.known
+            } else {
+                &mut self.unknown
+            };
             update_held(users, pair_key, next.pair);
             update_held(users, account_key, next.account);
             update_held(&mut self.known, ip_key, next.ip);
@@ -82,12 +86,23 @@ impl FailureTable {
                 .iter()
                 .filter(|k| !self.known.contains_key(**k))
                 .count();
-            make_room(&mut self.known, capacity, new_ip + new_users, guard, now, false)?;
+            make_room(
+                &mut self.known,
+                capacity,
+                new_ip + new_users,
+                guard,
+                now,
+                false,
+            )?;
         } else {
             make_room(&mut self.known, capacity, new_ip, guard, now, false)?;
             make_room(&mut self.unknown, capacity, 2, guard, now, true)?;
         }
-        let users = if known { &mut self.known } else { &mut self.unknown };
+        let users = if known {
+            &mut self.known
+        } else {
+            &mut self.unknown
+        };
         for (key, state) in [(pair_key, next.pair), (account_key, next.account)] {
             if let Some(state) = state {
                 users.insert(key, state);

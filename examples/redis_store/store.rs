@@ -18,10 +18,7 @@ use std::time::Duration;
 
 use portcullis::clock::UnixTime;
 use portcullis::ratelimit::lockout::{FailureState, LockoutPolicy, LoginGuard, LoginStates};
-use portcullis::ratelimit::{
-    Algorithm, Decision, FixedWindowState, GcraState, Rate, SlidingLogState, SlidingWindowState,
-    TokenBucketState,
-};
+use portcullis::ratelimit::{Algorithm, Decision, Rate};
 use portcullis::token::{Consumed, Lookup, Revocation, RevocationStore, Status, TokenError};
 
 /// How often a compare-and-swap is retried under contention before giving up.
@@ -241,13 +238,13 @@ impl RedisStore {
     ) -> Result<Decision, StoreError>
     where
         A: Algorithm,
-        A::State: StateBytes,
     {
         self.update(key, |current| {
             let previous = match current {
-                Some(bytes) => Some(A::State::read(bytes, rate).ok_or_else(|| {
-                    StoreError(format!("stored {} state at {key} is malformed", A::NAME))
-                })?),
+                Some(bytes) => Some(
+                    A::decode(rate, bytes)
+                        .map_err(|e| StoreError(format!("stored state at {key}: {e}")))?,
+                ),
                 None => None,
             };
             let (decision, next) = A::decide(rate, previous.as_ref(), now, cost)
@@ -255,7 +252,7 @@ impl RedisStore {
             if previous.as_ref() == Some(&next) {
                 return Ok((decision, None));
             }
-            let bytes = next.write();
+            let bytes = A::encode(&next);
             let ttl = Duration::from_nanos(
                 A::expires_at(rate, &next)
                     .as_nanos()
@@ -370,46 +367,8 @@ impl RedisStore {
     }
 }
 
-/// The crate's byte form of each algorithm's state, as stored in Redis.
-pub(crate) trait StateBytes: Sized {
-    /// The bytes to store.
-    fn write(&self) -> Vec<u8>;
-    /// The state read back; `None` when the bytes are not a state.
-    fn read(bytes: &[u8], rate: &Rate) -> Option<Self>;
-}
-
-macro_rules! fixed_size_state {
-    ($($state:ty),*) => {$(
-        impl StateBytes for $state {
-            fn write(&self) -> Vec<u8> {
-                self.to_bytes().to_vec()
-            }
-            fn read(bytes: &[u8], _rate: &Rate) -> Option<Self> {
-                Some(Self::from_bytes(bytes.try_into().ok()?))
-            }
-        }
-    )*};
-}
-
-fixed_size_state!(
-    GcraState,
-    TokenBucketState,
-    FixedWindowState,
-    SlidingWindowState
-);
-
-impl StateBytes for SlidingLogState {
-    fn write(&self) -> Vec<u8> {
-        self.to_bytes()
-    }
-    fn read(bytes: &[u8], rate: &Rate) -> Option<Self> {
-        Self::from_bytes(bytes, rate).ok()
-    }
-}
-
 fn failure_state(bytes: &[u8]) -> Option<FailureState> {
-    let array: [u8; FailureState::BYTES] = bytes.try_into().ok()?;
-    Some(FailureState::from_bytes(array))
+    FailureState::decode(bytes).ok()
 }
 
 fn ttl_of(policy: &LockoutPolicy, state: &FailureState, now: UnixTime) -> Duration {

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::algorithm::{Algorithm, Decision, nanos_until, units_needed};
+use super::codec;
 use super::{Rate, RateLimitError};
 use crate::clock::UnixTime;
 
@@ -69,7 +70,6 @@ impl GcraState {
 
 impl Algorithm for Gcra {
     type State = GcraState;
-    const NAME: &'static str = "gcra";
 
     fn fresh(_rate: &Rate, now: UnixTime) -> GcraState {
         GcraState::new(now)
@@ -107,6 +107,14 @@ impl Algorithm for Gcra {
             },
             reset_after: std::time::Duration::from_nanos(ttl),
         })
+    }
+
+    fn encode(state: &GcraState) -> Vec<u8> {
+        state.to_bytes().to_vec()
+    }
+
+    fn decode(_rate: &Rate, bytes: &[u8]) -> Result<GcraState, RateLimitError> {
+        codec::fixed(bytes, "Gcra").map(GcraState::from_bytes)
     }
 
     fn expires_at(_rate: &Rate, state: &GcraState) -> UnixTime {

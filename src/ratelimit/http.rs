@@ -407,7 +407,9 @@ mod tests {
         let default = RateLimitResponse::new(&refused, &rate, &HeaderOptions::default(), now);
         assert_eq!(
             default.body.as_deref(),
-            Some(r#"{"error":"rate_limit_exceeded","message":"Too many requests. Please try again later.","retry_after":60}"#)
+            Some(
+                r#"{"error":"rate_limit_exceeded","message":"Too many requests. Please try again later.","retry_after":60}"#
+            )
         );
         let options = HeaderOptions::default().with_body(ErrorBody::drf());
         let drf = RateLimitResponse::new(&refused, &rate, &options, now);

@@ -112,7 +112,7 @@ pub struct KeyedLimiter<K, A: Algorithm> {
 impl<K, A: Algorithm> fmt::Debug for KeyedLimiter<K, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyedLimiter")
-            .field("algorithm", &A::NAME)
+            .field("algorithm", &std::any::type_name::<A>())
             .field("rate", &self.rate)
             .field("shards", &(self.rest.len() + 1))
             .field("max_keys_per_shard", &self.per_shard)

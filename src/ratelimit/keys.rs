@@ -257,9 +257,18 @@ mod tests {
         assert_eq!(a.to_string(), "ip:2001:db8:aa:bb00::/56");
         assert_ne!(a, ClientKey::ip(ip("2001:db8:aa:bc00::1")));
         // NAT64 (RFC 6052's well-known prefix) and IPv4-mapped: the IPv4 client.
-        assert_eq!(ClientKey::ip(ip("64:ff9b::c000:201")).to_string(), "ip:192.0.2.1");
-        assert_eq!(ClientKey::ip(ip("64:ff9b::c000:202")).to_string(), "ip:192.0.2.2");
-        assert_eq!(ClientKey::ip(ip("::ffff:192.0.2.1")), ClientKey::ip(ip("192.0.2.1")));
+        assert_eq!(
+            ClientKey::ip(ip("64:ff9b::c000:201")).to_string(),
+            "ip:192.0.2.1"
+        );
+        assert_eq!(
+            ClientKey::ip(ip("64:ff9b::c000:202")).to_string(),
+            "ip:192.0.2.2"
+        );
+        assert_eq!(
+            ClientKey::ip(ip("::ffff:192.0.2.1")),
+            ClientKey::ip(ip("192.0.2.1"))
+        );
         assert_eq!(
             ClientKey::ip_grouped(ip("64:ff9b::c000:201"), 24, 48)
                 .unwrap()
@@ -267,6 +276,10 @@ mod tests {
             "ip:192.0.2.0/24"
         );
         // Only the /96 itself is NAT64: an address beside it stays IPv6.
-        assert!(ClientKey::ip(ip("64:ff9b:1::c000:201")).to_string().ends_with("/56"));
+        assert!(
+            ClientKey::ip(ip("64:ff9b:1::c000:201"))
+                .to_string()
+                .ends_with("/56")
+        );
     }
 }

@@ -53,6 +53,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::RateLimitError;
+use super::codec::{self, BeReader, BeWriter};
 use crate::clock::UnixTime;
 
 /// NIST SP 800-63B-4: no more than 100 consecutive failed attempts on one account.
@@ -289,9 +290,13 @@ impl LockoutPolicy {
             .min(self.max_lockout)
     }
 
-    /// `state`, or a fresh one if it has been forgotten by `now`.
+    /// `state`, or a fresh one if it has been forgotten by `now`, or if its last
+    /// failure lies more than `max_lockout` after `now` (a foreign clock or a
+    /// damaged value; read as fresh so it cannot hold a lock that keeps moving).
     fn current(&self, state: &FailureState, now: UnixTime) -> FailureState {
-        if self.expires_at(state) <= now {
+        let cap = u64::try_from(self.max_lockout.as_nanos()).unwrap_or(u64::MAX);
+        let far_future = state.last_failure > now.as_nanos().saturating_add(cap);
+        if far_future || self.expires_at(state) <= now {
             FailureState::default()
         } else {
             *state
@@ -357,30 +362,30 @@ impl FailureState {
 
     /// The fixed-size byte form: failures, last failure, locked until (big-endian).
     pub fn to_bytes(&self) -> [u8; Self::BYTES] {
-        let mut out = [0u8; Self::BYTES];
-        let (failures, times) = out.split_at_mut(4);
-        let (last, locked) = times.split_at_mut(8);
-        failures.copy_from_slice(&self.failures.to_be_bytes());
-        last.copy_from_slice(&self.last_failure.to_be_bytes());
-        locked.copy_from_slice(&self.locked_until.to_be_bytes());
-        out
+        BeWriter::new()
+            .u32(self.failures)
+            .u64(self.last_failure)
+            .u64(self.locked_until)
+            .finish()
     }
 
     /// Reads [`FailureState::to_bytes`]; every value is a valid state.
     pub fn from_bytes(bytes: [u8; Self::BYTES]) -> Self {
-        let (failures, times) = bytes.split_at(4);
-        let (last, locked) = times.split_at(8);
-        let mut f = [0u8; 4];
-        f.copy_from_slice(failures);
-        let mut l = [0u8; 8];
-        l.copy_from_slice(last);
-        let mut u = [0u8; 8];
-        u.copy_from_slice(locked);
+        let mut reader = BeReader::new(&bytes);
         Self {
-            failures: u32::from_be_bytes(f),
-            last_failure: u64::from_be_bytes(l),
-            locked_until: u64::from_be_bytes(u),
+            failures: reader.u32().unwrap_or_default(),
+            last_failure: reader.u64().unwrap_or_default(),
+            locked_until: reader.u64().unwrap_or_default(),
         }
+    }
+
+    /// Reads a stored byte form of any length: exactly [`FailureState::BYTES`].
+    ///
+    /// # Errors
+    ///
+    /// [`RateLimitError::InvalidState`] for any other length.
+    pub fn decode(bytes: &[u8]) -> Result<Self, RateLimitError> {
+        codec::fixed(bytes, "lockout").map(Self::from_bytes)
     }
 }
 
@@ -586,6 +591,12 @@ mod tests {
         );
         assert!(policy.status(Some(&forever), at(15 * 60)).is_open());
         assert!(policy.expires_at(&forever) <= at(86_400));
+        // A last failure far ahead of the clock cannot hold a lock either.
+        let ahead = FailureState {
+            last_failure: at(86_400).as_nanos(),
+            ..forever
+        };
+        assert!(policy.status(Some(&ahead), at(0)).is_open());
     }
 
     #[test]

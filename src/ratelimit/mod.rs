@@ -8,8 +8,9 @@
 //!   retry after, reset after) and the state to store out. [`Gcra`] (redis-cell's
 //!   semantics), [`TokenBucket`], [`FixedWindow`], [`SlidingLog`] (DRF's
 //!   semantics) and [`SlidingWindow`] (the previous/current window estimate).
-//!   State holds absolute Unix nanoseconds and has serde and a byte form, so it
-//!   can live in memory, in Redis or in a database row and be read by any host.
+//!   State holds absolute Unix nanoseconds and has serde and one byte codec
+//!   ([`Algorithm::encode`], [`Algorithm::decode`]), so it can live in memory,
+//!   in Redis or in a database row and be read by any host.
 //! - [`http`] turns a decision into a 429 with `Retry-After`, the IETF
 //!   `RateLimit`/`RateLimit-Policy` fields, optional `X-RateLimit-*`, and the JSON
 //!   body services already return.
@@ -42,6 +43,7 @@
 //! ```
 
 mod algorithm;
+mod codec;
 mod fixed_window;
 mod gcra;
 pub mod http;
@@ -54,7 +56,7 @@ mod sliding_window;
 mod table;
 mod token_bucket;
 
-pub use algorithm::{Algorithm, AlgorithmKind, Decision};
+pub use algorithm::{Algorithm, Decision};
 pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
 pub use keyed::{AtCapacity, KeyedLimiter, KeyedLimiterConfig};

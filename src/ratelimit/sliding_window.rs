@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::algorithm::{Algorithm, Decision, nanos_until, units_needed};
+use super::codec::{self, BeReader, BeWriter};
 use super::fixed_window::window_of;
 use super::{Rate, RateLimitError};
 use crate::clock::UnixTime;
@@ -72,36 +73,26 @@ impl SlidingWindowState {
 
     /// The fixed-size byte form: start (big-endian nanoseconds), previous, current.
     pub fn to_bytes(&self) -> [u8; Self::BYTES] {
-        let mut out = [0u8; Self::BYTES];
-        let (start, counts) = out.split_at_mut(8);
-        let (previous, current) = counts.split_at_mut(4);
-        start.copy_from_slice(&self.window_start.to_be_bytes());
-        previous.copy_from_slice(&self.previous.to_be_bytes());
-        current.copy_from_slice(&self.current.to_be_bytes());
-        out
+        BeWriter::new()
+            .u64(self.window_start)
+            .u32(self.previous)
+            .u32(self.current)
+            .finish()
     }
 
     /// Reads [`SlidingWindowState::to_bytes`]; every value is a valid state.
     pub fn from_bytes(bytes: [u8; Self::BYTES]) -> Self {
-        let (start, counts) = bytes.split_at(8);
-        let (previous, current) = counts.split_at(4);
-        let mut start_buf = [0u8; 8];
-        start_buf.copy_from_slice(start);
-        let mut previous_buf = [0u8; 4];
-        previous_buf.copy_from_slice(previous);
-        let mut current_buf = [0u8; 4];
-        current_buf.copy_from_slice(current);
+        let mut reader = BeReader::new(&bytes);
         Self {
-            window_start: u64::from_be_bytes(start_buf),
-            previous: u32::from_be_bytes(previous_buf),
-            current: u32::from_be_bytes(current_buf),
+            window_start: reader.u64().unwrap_or_default(),
+            previous: reader.u32().unwrap_or_default(),
+            current: reader.u32().unwrap_or_default(),
         }
     }
 }
 
 impl Algorithm for SlidingWindow {
     type State = SlidingWindowState;
-    const NAME: &'static str = "sliding-window";
 
     fn fresh(rate: &Rate, now: UnixTime) -> SlidingWindowState {
         SlidingWindowState {
@@ -169,6 +160,14 @@ impl Algorithm for SlidingWindow {
         })
     }
 
+    fn encode(state: &SlidingWindowState) -> Vec<u8> {
+        state.to_bytes().to_vec()
+    }
+
+    fn decode(_rate: &Rate, bytes: &[u8]) -> Result<SlidingWindowState, RateLimitError> {
+        codec::fixed(bytes, "SlidingWindow").map(SlidingWindowState::from_bytes)
+    }
+
     fn expires_at(rate: &Rate, state: &SlidingWindowState) -> UnixTime {
         UnixTime::from_nanos(
             state
@@ -222,17 +221,29 @@ mod tests {
         let rate = Rate::per_minute(10).unwrap();
         let t = |ms: u64, ns: u64| UnixTime::from_nanos(ms * 1_000_000 + ns);
         let mut state = SlidingWindow::fresh(&rate, t(0, 0));
-        assert!(SlidingWindow::apply(&rate, &mut state, t(0, 0), 10).unwrap().allowed);
+        assert!(
+            SlidingWindow::apply(&rate, &mut state, t(0, 0), 10)
+                .unwrap()
+                .allowed
+        );
         // At 60 s the previous 10 all weigh; a nanosecond later only 9 whole units.
         let refused = SlidingWindow::apply(&rate, &mut state, t(60_000, 0), 1).unwrap();
         assert!(!refused.allowed);
         assert_eq!(refused.retry_after, Duration::from_nanos(1));
-        assert!(SlidingWindow::apply(&rate, &mut state, t(60_000, 1), 1).unwrap().allowed);
+        assert!(
+            SlidingWindow::apply(&rate, &mut state, t(60_000, 1), 1)
+                .unwrap()
+                .allowed
+        );
         // 1 + floor(10 * (60 - e) / 60) <= 9 once e > 6 s.
         let refused = SlidingWindow::apply(&rate, &mut state, t(66_000, 0), 1).unwrap();
         assert!(!refused.allowed);
         assert_eq!(refused.retry_after, Duration::from_nanos(1));
-        assert!(SlidingWindow::apply(&rate, &mut state, t(66_000, 1), 1).unwrap().allowed);
+        assert!(
+            SlidingWindow::apply(&rate, &mut state, t(66_000, 1), 1)
+                .unwrap()
+                .allowed
+        );
     }
 
     #[test]
@@ -240,12 +251,22 @@ mod tests {
         let rate = Rate::per_minute(4).unwrap();
         let t = |s: u64| UnixTime::from_secs(s).unwrap();
         let mut state = SlidingWindow::fresh(&rate, t(0));
-        assert!(SlidingWindow::apply(&rate, &mut state, t(30), 4).unwrap().allowed);
+        assert!(
+            SlidingWindow::apply(&rate, &mut state, t(30), 4)
+                .unwrap()
+                .allowed
+        );
         let refused = SlidingWindow::apply(&rate, &mut state, t(30), 4).unwrap();
         // Needs the previous 4 to weigh under one unit: 4 * (60 - e) < 60 once e > 45 s.
-        assert_eq!(refused.retry_after, Duration::from_secs(75) + Duration::from_nanos(1));
+        assert_eq!(
+            refused.retry_after,
+            Duration::from_secs(75) + Duration::from_nanos(1)
+        );
         let refused = SlidingWindow::apply(&rate, &mut state, t(30), 1).unwrap();
         // floor(4 * (60 - e) / 60) <= 3 from the first nanosecond of the next window.
-        assert_eq!(refused.retry_after, Duration::from_secs(30) + Duration::from_nanos(1));
+        assert_eq!(
+            refused.retry_after,
+            Duration::from_secs(30) + Duration::from_nanos(1)
+        );
     }
 }
