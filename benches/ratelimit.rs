@@ -21,7 +21,7 @@ fn quota() -> Quota {
 }
 
 fn rate() -> Rate {
-    Rate::per_second(PER_SECOND).unwrap_or_else(|e| panic!("{e}"))
+    Rate::per_second(std::num::NonZeroU32::new(PER_SECOND).unwrap_or(std::num::NonZeroU32::MIN))
 }
 
 fn ours(keys: u64) -> KeyedLimiter<u64, Gcra> {

@@ -10,6 +10,11 @@ use portcullis::ratelimit::{
     SlidingWindow, TokenBucket,
 };
 
+/// A non-zero `u32` for a rate.
+fn nz(n: u32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(n).expect("a non-zero count")
+}
+
 const T0: u64 = 1_800_000_000;
 
 fn at(secs: u64) -> UnixTime {
@@ -20,11 +25,7 @@ fn at(secs: u64) -> UnixTime {
 fn exact_quota_under_contention<A: Algorithm + 'static>() {
     let quota = 1_000;
     let limiter: Arc<KeyedLimiter<String, A>> = Arc::new(
-        KeyedLimiter::new(
-            Rate::per_hour(quota).unwrap(),
-            KeyedLimiterConfig::default(),
-        )
-        .unwrap(),
+        KeyedLimiter::new(Rate::per_hour(nz(quota)), KeyedLimiterConfig::default()).unwrap(),
     );
     let admitted = Arc::new(AtomicU32::new(0));
     let threads: Vec<_> = (0..8)
@@ -67,7 +68,7 @@ fn small(at_capacity: AtCapacity) -> KeyedLimiter<u64, Gcra> {
         shards: 4,
         at_capacity,
     };
-    KeyedLimiter::new(Rate::per_minute(2).unwrap(), config).unwrap()
+    KeyedLimiter::new(Rate::per_minute(nz(2)), config).unwrap()
 }
 
 #[test]
@@ -131,7 +132,7 @@ fn sweep_remove_and_peek() {
 
 #[test]
 fn bad_configuration_is_refused_with_the_setting_named() {
-    let rate = Rate::per_minute(1).unwrap();
+    let rate = Rate::per_minute(nz(1));
     for (max_keys, shards, setting) in [
         (10, 3, "shards"),
         (10, 0, "shards"),
@@ -162,7 +163,7 @@ mod model {
         fn keyed_limiter_equals_the_pure_algorithm_per_key(
             ops in prop::collection::vec((0u64..4, 0u64..20_000_000_000, 0u32..=3), 1..80)
         ) {
-            let rate = Rate::new(3, 10).unwrap();
+            let rate = Rate::new(nz(3), nz(10));
             let limiter: KeyedLimiter<u64, SlidingWindow> =
                 KeyedLimiter::new(rate, KeyedLimiterConfig::default()).unwrap();
             let mut states = HashMap::new();

@@ -9,6 +9,11 @@ use portcullis::ratelimit::{
 };
 use proptest::prelude::*;
 
+/// A non-zero `u32` for a rate.
+fn nz(n: u32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(n).expect("a non-zero count")
+}
+
 const SEC: u64 = 1_000_000_000;
 /// A start time that is not aligned to any window, to catch alignment slips.
 const START: u64 = 1_700_000_000 * SEC + 123_456_789;
@@ -16,7 +21,7 @@ const START: u64 = 1_700_000_000 * SEC + 123_456_789;
 /// A small rate and a run of (time step, cost) requests with time never going back.
 fn scenario() -> impl Strategy<Value = (Rate, Vec<(u64, u32)>)> {
     (1u32..=8, 1u32..=4).prop_flat_map(|(limit, period_s)| {
-        let rate = Rate::new(limit, period_s).unwrap();
+        let rate = Rate::new(nz(limit), nz(period_s));
         let period = u64::from(period_s) * SEC;
         let step = prop_oneof![
             3 => Just(0u64),
@@ -210,7 +215,7 @@ proptest! {
 
     #[test]
     fn rate_display_round_trips(limit in 1u32.., period in 1u32..) {
-        let rate = Rate::new(limit, period).unwrap();
+        let rate = Rate::new(nz(limit), nz(period));
         prop_assert_eq!(rate.to_string().parse::<Rate>().unwrap(), rate);
     }
 
@@ -229,7 +234,7 @@ proptest! {
         limit in 1u32..=3,
         period in 1u32..,
     ) {
-        let rate = Rate::new(limit, period).unwrap();
+        let rate = Rate::new(nz(limit), nz(period));
         let t = UnixTime::from_nanos(now);
         let mut g = GcraState::from_bytes(bytes[..8].try_into().unwrap());
         let mut b = TokenBucketState::from_bytes(bytes);

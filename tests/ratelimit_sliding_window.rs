@@ -4,6 +4,11 @@ use portcullis::clock::UnixTime;
 use portcullis::ratelimit::{Algorithm, Rate, SlidingWindow};
 use proptest::prelude::*;
 
+/// A non-zero `u32` for a rate.
+fn nz(n: u32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(n).expect("a non-zero count")
+}
+
 const SEC: u64 = 1_000_000_000;
 /// Not aligned to any window.
 const START: u64 = 1_800_000_000 * SEC + 300_000_000;
@@ -86,7 +91,7 @@ proptest! {
         period_s in 1u32..=4,
         steps in prop::collection::vec((0u64..2_000, 1u32..=2), 1..120),
     ) {
-        let rate = Rate::new(limit, period_s).unwrap();
+        let rate = Rate::new(nz(limit), nz(period_s));
         let period = u64::from(period_s) * SEC;
         let mut now = START;
         let mut state = None;

@@ -4,6 +4,8 @@
 //! round-trips through the codec.
 #![no_main]
 
+use std::num::NonZeroU32;
+
 use libfuzzer_sys::fuzz_target;
 use portcullis::clock::UnixTime;
 use portcullis::ratelimit::lockout::{FailureState, LockoutPolicy, LockoutStatus, LoginGuard, LoginStates};
@@ -59,11 +61,11 @@ fn check_lockout(body: &[u8], now: UnixTime) {
 fuzz_target!(|data: &[u8]| {
     let header: [u8; 16] = take(data);
     let body = data.get(16..).unwrap_or_default();
-    let limit = u32::from_be_bytes(take(&header[..4])).max(1);
-    let period = u32::from_be_bytes(take(&header[4..8])).max(1);
+    let limit = NonZeroU32::new(u32::from_be_bytes(take(&header[..4]))).unwrap_or(NonZeroU32::MIN);
+    let period = NonZeroU32::new(u32::from_be_bytes(take(&header[4..8]))).unwrap_or(NonZeroU32::MIN);
     let now = UnixTime::from_nanos(u64::from_be_bytes(take(&header[8..16])));
-    let Ok(rate) = Rate::new(limit, period) else { return };
-    let cost = limit.min(u32::from(body.first().copied().unwrap_or(1)));
+    let rate = Rate::new(limit, period);
+    let cost = limit.get().min(u32::from(body.first().copied().unwrap_or(1)));
     check::<Gcra>(&rate, body, now, cost);
     check::<TokenBucket>(&rate, body, now, cost);
     check::<FixedWindow>(&rate, body, now, cost);

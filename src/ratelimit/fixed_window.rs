@@ -140,6 +140,7 @@ impl Algorithm for FixedWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
 
     #[test]
     fn byte_form_round_trips() {
@@ -152,7 +153,7 @@ mod tests {
 
     #[test]
     fn counts_reset_at_the_window_boundary() {
-        let rate = Rate::per_minute(2).unwrap();
+        let rate = Rate::per_minute(nz(2));
         let t = |s: u64| UnixTime::from_secs(s).unwrap();
         let mut state = FixedWindow::fresh(&rate, t(60));
         assert!(
@@ -178,7 +179,7 @@ mod tests {
 
     #[test]
     fn a_saturated_count_does_not_overflow() {
-        let rate = Rate::new(u32::MAX, 1).unwrap();
+        let rate = Rate::new(nz(u32::MAX), nz(1));
         let mut state = FixedWindowState {
             window_start: 0,
             count: u32::MAX,

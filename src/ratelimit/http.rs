@@ -321,6 +321,7 @@ impl RateLimitResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
 
     #[test]
     fn retry_after_rounds_up() {
@@ -342,7 +343,7 @@ mod tests {
 
     #[test]
     fn allowed_decisions_get_headers_and_no_body() {
-        let rate = Rate::per_hour(100).unwrap();
+        let rate = Rate::per_hour(nz(100));
         let decision = Decision {
             allowed: true,
             limit: 100,
@@ -395,7 +396,7 @@ mod tests {
 
     #[test]
     fn the_response_carries_the_chosen_body_rounded_up() {
-        let rate = Rate::per_minute(1).unwrap();
+        let rate = Rate::per_minute(nz(1));
         let refused = Decision {
             allowed: false,
             limit: 1,

@@ -79,14 +79,6 @@ pub enum RateLimitError {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// A quota built in code has a zero limit or period.
-    #[error("invalid quota {limit} per {period_secs} s: both must be at least 1")]
-    InvalidQuota {
-        /// The limit given.
-        limit: u32,
-        /// The period given, in seconds.
-        period_secs: u32,
-    },
     /// A request costs more units than the limit, so it could never be admitted.
     #[error("a cost of {cost} exceeds the limit of {limit}; it can never be admitted")]
     CostExceedsLimit {
@@ -119,4 +111,10 @@ pub enum RateLimitError {
         /// The rate's own error.
         source: Box<RateLimitError>,
     },
+}
+
+/// A non-zero `u32` for tests' rates.
+#[cfg(test)]
+pub(crate) fn nz(n: u32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN)
 }

@@ -204,10 +204,11 @@ impl Algorithm for SlidingLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
 
     #[test]
     fn byte_form_round_trips_and_rejects_bad_input() {
-        let rate = Rate::per_minute(10).unwrap();
+        let rate = Rate::per_minute(nz(10));
         let mut state = SlidingLogState::default();
         for s in [1, 2, 2, 3] {
             SlidingLog::apply(&rate, &mut state, UnixTime::from_secs(s).unwrap(), 2).unwrap();
@@ -217,7 +218,7 @@ mod tests {
         let bytes = state.to_bytes();
         assert_eq!(SlidingLogState::from_bytes(&bytes, &rate).unwrap(), state);
         assert!(SlidingLogState::from_bytes(&bytes[..11], &rate).is_err());
-        let small = Rate::per_minute(7).unwrap();
+        let small = Rate::per_minute(nz(7));
         assert!(SlidingLogState::from_bytes(&bytes, &small).is_err());
         let mut swapped = bytes[12..24].to_vec();
         swapped.extend_from_slice(&bytes[..12]);
@@ -227,7 +228,7 @@ mod tests {
 
     #[test]
     fn expired_entries_are_dropped_at_exactly_one_period() {
-        let rate = Rate::per_minute(1).unwrap();
+        let rate = Rate::per_minute(nz(1));
         let t = |s: u64| UnixTime::from_secs(s).unwrap();
         let mut state = SlidingLogState::default();
         assert!(

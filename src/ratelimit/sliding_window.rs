@@ -204,6 +204,7 @@ fn retry_time(start: u64, period: u64, limit: u32, previous: u32, current: u32, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
     use std::time::Duration;
 
     #[test]
@@ -218,7 +219,7 @@ mod tests {
 
     #[test]
     fn previous_window_weighs_in_whole_units() {
-        let rate = Rate::per_minute(10).unwrap();
+        let rate = Rate::per_minute(nz(10));
         let t = |ms: u64, ns: u64| UnixTime::from_nanos(ms * 1_000_000 + ns);
         let mut state = SlidingWindow::fresh(&rate, t(0, 0));
         assert!(
@@ -248,7 +249,7 @@ mod tests {
 
     #[test]
     fn a_full_current_window_waits_into_the_next() {
-        let rate = Rate::per_minute(4).unwrap();
+        let rate = Rate::per_minute(nz(4));
         let t = |s: u64| UnixTime::from_secs(s).unwrap();
         let mut state = SlidingWindow::fresh(&rate, t(0));
         assert!(

@@ -133,6 +133,7 @@ impl Algorithm for TokenBucket {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
 
     #[test]
     fn byte_form_round_trips() {
@@ -145,7 +146,7 @@ mod tests {
 
     #[test]
     fn refills_continuously_and_caps_at_the_limit() {
-        let rate = Rate::per_second(4).unwrap();
+        let rate = Rate::per_second(nz(4));
         let t0 = UnixTime::from_secs(1_000).unwrap();
         let mut state = TokenBucket::fresh(&rate, t0);
         let d = TokenBucket::apply(&rate, &mut state, t0, 4).unwrap();
