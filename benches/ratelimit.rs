@@ -25,10 +25,8 @@ fn rate() -> Rate {
 }
 
 fn ours(keys: u64) -> KeyedLimiter<u64, Gcra> {
-    let config = KeyedLimiterConfig {
-        max_keys: 1 << 21,
-        ..KeyedLimiterConfig::default()
-    };
+    let mut config = KeyedLimiterConfig::default();
+    config.max_keys = 1 << 21;
     let limiter = KeyedLimiter::new(rate(), config).unwrap_or_else(|e| panic!("{e}"));
     for key in 0..keys {
         let _ = limiter.check(&key, UnixTime::from_nanos(START), 1);

@@ -63,11 +63,10 @@ fn many_threads_on_one_key_admit_exactly_the_quota() {
 }
 
 fn small(at_capacity: AtCapacity) -> KeyedLimiter<u64, Gcra> {
-    let config = KeyedLimiterConfig {
-        max_keys: 64,
-        shards: 4,
-        at_capacity,
-    };
+    let mut config = KeyedLimiterConfig::default();
+    config.max_keys = 64;
+    config.shards = 4;
+    config.at_capacity = at_capacity;
     KeyedLimiter::new(Rate::per_minute(nz(2)), config).unwrap()
 }
 
@@ -139,11 +138,10 @@ fn bad_configuration_is_refused_with_the_setting_named() {
         (10, 8192, "shards"),
         (0, 4, "max_keys"),
     ] {
-        let config = KeyedLimiterConfig {
-            max_keys,
-            shards,
-            at_capacity: AtCapacity::Refuse,
-        };
+        let mut config = KeyedLimiterConfig::default();
+        config.max_keys = max_keys;
+        config.shards = shards;
+        config.at_capacity = AtCapacity::Refuse;
         let err = KeyedLimiter::<u64, Gcra>::new(rate, config).unwrap_err();
         assert!(err.to_string().contains(setting), "{err}");
     }

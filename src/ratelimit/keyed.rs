@@ -26,8 +26,10 @@ pub enum AtCapacity {
     Admit,
 }
 
-/// Settings for a [`KeyedLimiter`].
+/// Settings for a [`KeyedLimiter`]: start from [`KeyedLimiterConfig::default`]
+/// and set the fields you need (new settings may be added).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KeyedLimiterConfig {
     /// The most keys held at once, 1 to 2^32 (default 1,048,576). Rounded up to a
     /// multiple of `shards`.
