@@ -46,11 +46,7 @@ fn now() -> UnixTime {
 
 /// 16 threads hammer one key; every decision uses the same `now`, so exactly the
 /// quota may be admitted whatever the interleaving.
-fn admitted_under_contention<A>(store: &RedisStore, quota: u32) -> u32
-where
-    A: Algorithm,
-    A::State: store::StateBytes,
-{
+fn admitted_under_contention<A: Algorithm>(store: &RedisStore, quota: u32) -> u32 {
     let rate = Rate::new(nz(quota), nz(3600));
     let admitted = AtomicU32::new(0);
     let start = Barrier::new(CLIENTS);

@@ -18,8 +18,10 @@
 //!   [`client_ip`] and [`ClientKey`] derive keys (IPv6 grouped by /56, NAT64 and
 //!   IPv4-mapped addresses as their IPv4 client,
 //!   `X-Forwarded-For` only through a configured number of trusted proxies).
-//! - [`KeyedLimiter`] is a thread-safe, sharded, memory-bounded limiter for one
-//!   machine.
+//! - [`state::KeyedStore`] is the seam for keyed rate-limit and lockout state
+//!   (an atomic update through a pure closure), with sans-I/O steps for async
+//!   hosts; [`KeyedLimiter`], a thread-safe, sharded, memory-bounded limiter for
+//!   one machine, is its in-memory implementation.
 //! - [`lockout`] counts login failures per (username, network), per network and
 //!   per account (weighted by distinct networks, NIST's 100-failure ceiling)
 //!   with capped exponential backoff: every lock is timed.
@@ -53,6 +55,7 @@ pub mod lockout;
 mod rate;
 mod sliding_log;
 mod sliding_window;
+pub mod state;
 mod table;
 mod token_bucket;
 
