@@ -15,7 +15,7 @@ use portcullis::password::Hasher;
 use portcullis::ratelimit::http::retry_after_secs;
 use portcullis::ratelimit::http::{HeaderOptions, RateLimitResponse};
 use portcullis::ratelimit::lockout::{LockoutStatus, LoginGuard, LoginStates};
-use portcullis::ratelimit::{ClientKey, Decision, Gcra, KeyedLimiter, KeyedLimiterConfig, Rate};
+use portcullis::ratelimit::{ClientKey, Gcra, KeyedLimiterConfig, Rate, RateTable, TableLimiter};
 use portcullis::token::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status, TokenError,
     TokenService, parse_authorization_header, www_authenticate,
@@ -161,10 +161,8 @@ pub(crate) enum Limits {
 /// This process's rate-limit and lockout state.
 #[derive(Debug)]
 pub(crate) struct MemoryLimits {
-    /// Login attempts per client.
-    login: KeyedLimiter<String, Gcra>,
-    /// API calls per client.
-    api: KeyedLimiter<String, Gcra>,
+    /// The `login` and `api` scopes' rates, a bounded store each.
+    table: TableLimiter<Gcra>,
     /// Login failure states by key.
     failures: Mutex<FailureTable>,
 }
@@ -252,10 +250,14 @@ fn now() -> UnixTime {
     SystemClock.now()
 }
 
-fn client_key(info: &RequestInfo) -> String {
+fn client(info: &RequestInfo) -> ClientKey {
     let ip = info.peer.unwrap_or(IpAddr::from([127, 0, 0, 1]));
     // IPv4 as is, IPv6 by /56, NAT64 and IPv4-mapped as their IPv4 client.
-    ClientKey::ip(ip).to_string()
+    ClientKey::ip(ip)
+}
+
+fn client_key(info: &RequestInfo) -> String {
+    client(info).to_string()
 }
 
 impl App {
@@ -296,10 +298,14 @@ impl App {
 
     /// The in-memory limits for `login_rate` and `api_rate`.
     pub(crate) fn memory_limits(login_rate: &Rate, api_rate: &Rate) -> Result<Limits, String> {
-        let config = KeyedLimiterConfig::default();
+        let table = RateTable::new()
+            .with_scope(Scope::Login.name(), *login_rate)
+            .with_scope(Scope::Api.name(), *api_rate);
+        let table = TableLimiter::new(&table, KeyedLimiterConfig::default())
+            .map_err(|e| e.to_string())?
+            .with_legacy(true);
         Ok(Limits::Memory(Box::new(MemoryLimits {
-            login: KeyedLimiter::new(*login_rate, config).map_err(|e| e.to_string())?,
-            api: KeyedLimiter::new(*api_rate, config).map_err(|e| e.to_string())?,
+            table,
             failures: Mutex::new(FailureTable::new(MAX_FAILURE_KEYS)),
         })))
     }
@@ -333,31 +339,29 @@ impl App {
         scope: Scope,
         info: &RequestInfo,
     ) -> Result<Vec<(String, String)>, Reply> {
-        let key = client_key(info);
+        let client = client(info);
+        let key = client.to_string();
         let now = now();
         let rate = match scope {
             Scope::Login => &self.login_rate,
             Scope::Api => &self.api_rate,
         };
-        let decision: Decision = match &self.limits {
-            Limits::Memory(memory) => {
-                let MemoryLimits { login, api, .. } = &**memory;
-                let limiter = match scope {
-                    Scope::Login => login,
-                    Scope::Api => api,
-                };
-                limiter
-                    .check(&key, now, 1)
+        let response = match &self.limits {
+            Limits::Memory(memory) => memory
+                .table
+                .check(scope.name(), &client, now)
+                .map_err(|e| Reply::store_error(&e))?
+                .ok_or_else(|| Reply::store_error(&"no rate for this scope"))?,
+            Limits::Redis(store) => {
+                let decision = store
+                    .rate_limit::<Gcra>(&format!("rl:{}:{key}", scope.name()), rate, now, 1)
+                    .map_err(|e| Reply::store_error(&e))?;
+                let options = HeaderOptions::new(scope.name())
                     .map_err(|e| Reply::store_error(&e))?
+                    .with_legacy(true);
+                RateLimitResponse::new(&decision, rate, &options, now)
             }
-            Limits::Redis(store) => store
-                .rate_limit::<Gcra>(&format!("rl:{}:{key}", scope.name()), rate, now, 1)
-                .map_err(|e| Reply::store_error(&e))?,
         };
-        let options = HeaderOptions::new(scope.name())
-            .map_err(|e| Reply::store_error(&e))?
-            .with_legacy(true);
-        let response = RateLimitResponse::new(&decision, rate, &options, now);
         let headers: Vec<(String, String)> = response
             .headers
             .into_iter()

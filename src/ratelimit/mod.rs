@@ -14,7 +14,9 @@
 //! - [`http`] turns a decision into a 429 with `Retry-After`, the IETF
 //!   `RateLimit`/`RateLimit-Policy` fields, optional `X-RateLimit-*`, and the JSON
 //!   body services already return.
-//! - [`RateTable`] resolves per-endpoint rates for users and anonymous clients;
+//! - [`RateTable`] resolves per-endpoint rates for users and anonymous clients,
+//!   and [`TableLimiter`] enforces a whole table (a store per rate, full
+//!   responses, the DRF-matching algorithm choice in its docs);
 //!   [`client_ip`] and [`ClientKey`] derive keys (IPv6 grouped by /56, NAT64 and
 //!   IPv4-mapped addresses as their IPv4 client,
 //!   `X-Forwarded-For` only through a configured number of trusted proxies).
@@ -57,6 +59,7 @@ mod sliding_log;
 mod sliding_window;
 pub mod state;
 mod table;
+mod table_limiter;
 mod token_bucket;
 
 pub use algorithm::{Algorithm, Decision};
@@ -68,6 +71,7 @@ pub use rate::Rate;
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindow, SlidingWindowState};
 pub use table::{RateTable, ResolvedLimit};
+pub use table_limiter::TableLimiter;
 pub use token_bucket::{TokenBucket, TokenBucketState};
 
 /// Why a rate, a configuration or a stored state was refused.

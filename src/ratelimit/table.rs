@@ -97,6 +97,23 @@ impl RateTable {
         self
     }
 
+    /// The scopes listed, with their rates, in name order.
+    pub fn scopes(&self) -> impl Iterator<Item = (&str, Rate)> {
+        self.scopes
+            .iter()
+            .map(|(scope, rate)| (scope.as_str(), *rate))
+    }
+
+    /// The default for authenticated users, if set.
+    pub const fn user(&self) -> Option<Rate> {
+        self.user
+    }
+
+    /// The default for anonymous clients, if set.
+    pub const fn anonymous(&self) -> Option<Rate> {
+        self.anonymous
+    }
+
     /// The limit for `client` calling `scope`, or `None` when nothing limits it.
     pub fn resolve(&self, scope: &str, client: &ClientKey) -> Option<ResolvedLimit> {
         let (scope, rate) = match self.scopes.get_key_value(scope) {
