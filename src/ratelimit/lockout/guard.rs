@@ -46,7 +46,7 @@ impl Default for LoginGuard {
 }
 
 impl LoginGuard {
-    /// The storage keys for `username` from `ip` (a [`ClientKey`](super::ClientKey)
+    /// The storage keys for `username` from `ip` (a [`ClientKey`](crate::ratelimit::ClientKey)
     /// string, so IPv6 is grouped by network): `(pair, ip, account)`.
     pub fn keys(username: &str, ip: &str) -> (String, String, String) {
         (
