@@ -21,14 +21,12 @@ fn quota() -> Quota {
 }
 
 fn rate() -> Rate {
-    Rate::per_second(PER_SECOND).unwrap_or_else(|e| panic!("{e}"))
+    Rate::per_second(std::num::NonZeroU32::new(PER_SECOND).unwrap_or(std::num::NonZeroU32::MIN))
 }
 
 fn ours(keys: u64) -> KeyedLimiter<u64, Gcra> {
-    let config = KeyedLimiterConfig {
-        max_keys: 1 << 21,
-        ..KeyedLimiterConfig::default()
-    };
+    let mut config = KeyedLimiterConfig::default();
+    config.max_keys = 1 << 21;
     let limiter = KeyedLimiter::new(rate(), config).unwrap_or_else(|e| panic!("{e}"));
     for key in 0..keys {
         let _ = limiter.check(&key, UnixTime::from_nanos(START), 1);

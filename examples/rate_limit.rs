@@ -1,5 +1,6 @@
-//! Rate limiting a small API: a per-endpoint table, client keys from behind one
-//! proxy, a keyed limiter per scope, HTTP 429 responses, and a login lockout.
+//! Rate limiting a small API: a per-endpoint table enforced by one
+//! `TableLimiter`, client keys from behind one proxy, HTTP 429 responses, and a
+//! login lockout.
 //!
 //! ```text
 //! cargo run --example rate_limit
@@ -12,10 +13,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use portcullis::clock::{Clock, FixedClock, UnixTime};
-use portcullis::ratelimit::http::{HeaderOptions, RateLimitResponse};
 use portcullis::ratelimit::lockout::{FailureState, LoginGuard, LoginStates};
 use portcullis::ratelimit::{
-    ClientKey, Gcra, KeyedLimiter, KeyedLimiterConfig, RateTable, client_ip,
+    ClientKey, Gcra, KeyedLimiterConfig, RateTable, TableLimiter, client_ip,
 };
 
 fn main() -> Result<(), portcullis::Error> {
@@ -26,8 +26,7 @@ fn main() -> Result<(), portcullis::Error> {
     Ok(())
 }
 
-/// Per-endpoint rates as they sit in DRF settings, enforced with one keyed
-/// limiter per scope.
+/// Per-endpoint rates as they sit in DRF settings, enforced by one table limiter.
 fn endpoints(clock: &FixedClock) -> Result<(), portcullis::Error> {
     println!("== per-endpoint table");
     let table = RateTable::from_pairs([("oauth:start", "5/m"), ("posts:create", "50/h")])?
@@ -40,25 +39,14 @@ fn endpoints(clock: &FixedClock) -> Result<(), portcullis::Error> {
     let client = ClientKey::ip(client_ip(proxy, Some(forwarded), 1));
     println!("X-Forwarded-For {forwarded:?} via 1 trusted proxy -> key {client}");
 
-    let mut limiters: HashMap<String, KeyedLimiter<String, Gcra>> = HashMap::new();
-    let options = HeaderOptions::new("oauth")?.with_legacy(true);
+    // One limiter for the whole table: a store per rate, header options built once.
+    let limiter: TableLimiter<Gcra> =
+        TableLimiter::new(&table, KeyedLimiterConfig::default())?.with_legacy(true);
     for attempt in 1..=6 {
-        let Some(limit) = table.resolve("oauth:start", &client) else {
+        let Some(response) = limiter.check("oauth:start", &client, clock.now())? else {
             continue;
         };
-        let limiter = match limiters.entry(limit.scope.clone()) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(KeyedLimiter::new(
-                limit.rate,
-                KeyedLimiterConfig::default(),
-            )?),
-        };
-        let decision = limiter.check(&limit.key, clock.now(), 1)?;
-        let response = RateLimitResponse::new(&decision, &limit.rate, &options, clock.now());
-        println!(
-            "oauth:start attempt {attempt} ({}): {} remaining={}",
-            limit.rate, response.status, decision.remaining
-        );
+        println!("oauth:start attempt {attempt}: {}", response.status);
         if let Some(body) = &response.body {
             for (name, value) in &response.headers {
                 println!("  {name}: {value}");

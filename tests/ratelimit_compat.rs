@@ -97,3 +97,20 @@ fn sliding_log_decides_and_waits_as_drf_simple_rate_throttle() {
     }
     assert!(refusals >= 10);
 }
+
+#[test]
+fn drf_body_matches_drf_exception_handler() {
+    use portcullis::ratelimit::http::ErrorBody;
+    use std::time::Duration;
+    let fixture = fixture("drf_throttled.json");
+    for response in fixture["responses"].as_array().unwrap() {
+        let wait = Duration::from_secs_f64(response["wait"].as_f64().unwrap());
+        let secs = portcullis::ratelimit::http::retry_after_secs(wait);
+        assert_eq!(secs.to_string(), response["retry_after"].as_str().unwrap());
+        assert_eq!(
+            ErrorBody::drf().render(secs),
+            response["body"].as_str().unwrap(),
+            "wait {wait:?}"
+        );
+    }
+}

@@ -10,6 +10,11 @@ use portcullis::ratelimit::{
     SlidingWindow, TokenBucket,
 };
 
+/// A non-zero `u32` for a rate.
+fn nz(n: u32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(n).expect("a non-zero count")
+}
+
 const T0: u64 = 1_800_000_000;
 
 fn at(secs: u64) -> UnixTime {
@@ -20,11 +25,7 @@ fn at(secs: u64) -> UnixTime {
 fn exact_quota_under_contention<A: Algorithm + 'static>() {
     let quota = 1_000;
     let limiter: Arc<KeyedLimiter<String, A>> = Arc::new(
-        KeyedLimiter::new(
-            Rate::per_hour(quota).unwrap(),
-            KeyedLimiterConfig::default(),
-        )
-        .unwrap(),
+        KeyedLimiter::new(Rate::per_hour(nz(quota)), KeyedLimiterConfig::default()).unwrap(),
     );
     let admitted = Arc::new(AtomicU32::new(0));
     let threads: Vec<_> = (0..8)
@@ -43,7 +44,12 @@ fn exact_quota_under_contention<A: Algorithm + 'static>() {
     for thread in threads {
         thread.join().unwrap();
     }
-    assert_eq!(admitted.load(Ordering::Relaxed), quota, "{}", A::NAME);
+    assert_eq!(
+        admitted.load(Ordering::Relaxed),
+        quota,
+        "{}",
+        std::any::type_name::<A>()
+    );
     assert_eq!(limiter.len(), 1);
 }
 
@@ -57,12 +63,11 @@ fn many_threads_on_one_key_admit_exactly_the_quota() {
 }
 
 fn small(at_capacity: AtCapacity) -> KeyedLimiter<u64, Gcra> {
-    let config = KeyedLimiterConfig {
-        max_keys: 64,
-        shards: 4,
-        at_capacity,
-    };
-    KeyedLimiter::new(Rate::per_minute(2).unwrap(), config).unwrap()
+    let mut config = KeyedLimiterConfig::default();
+    config.max_keys = 64;
+    config.shards = 4;
+    config.at_capacity = at_capacity;
+    KeyedLimiter::new(Rate::per_minute(nz(2)), config).unwrap()
 }
 
 #[test]
@@ -126,18 +131,17 @@ fn sweep_remove_and_peek() {
 
 #[test]
 fn bad_configuration_is_refused_with_the_setting_named() {
-    let rate = Rate::per_minute(1).unwrap();
+    let rate = Rate::per_minute(nz(1));
     for (max_keys, shards, setting) in [
         (10, 3, "shards"),
         (10, 0, "shards"),
         (10, 8192, "shards"),
         (0, 4, "max_keys"),
     ] {
-        let config = KeyedLimiterConfig {
-            max_keys,
-            shards,
-            at_capacity: AtCapacity::Refuse,
-        };
+        let mut config = KeyedLimiterConfig::default();
+        config.max_keys = max_keys;
+        config.shards = shards;
+        config.at_capacity = AtCapacity::Refuse;
         let err = KeyedLimiter::<u64, Gcra>::new(rate, config).unwrap_err();
         assert!(err.to_string().contains(setting), "{err}");
     }
@@ -157,7 +161,7 @@ mod model {
         fn keyed_limiter_equals_the_pure_algorithm_per_key(
             ops in prop::collection::vec((0u64..4, 0u64..20_000_000_000, 0u32..=3), 1..80)
         ) {
-            let rate = Rate::new(3, 10).unwrap();
+            let rate = Rate::new(nz(3), nz(10));
             let limiter: KeyedLimiter<u64, SlidingWindow> =
                 KeyedLimiter::new(rate, KeyedLimiterConfig::default()).unwrap();
             let mut states = HashMap::new();

@@ -9,6 +9,11 @@ use portcullis::ratelimit::{
 };
 use proptest::prelude::*;
 
+/// A non-zero `u32` for a rate.
+fn nz(n: u32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(n).expect("a non-zero count")
+}
+
 const SEC: u64 = 1_000_000_000;
 /// A start time that is not aligned to any window, to catch alignment slips.
 const START: u64 = 1_700_000_000 * SEC + 123_456_789;
@@ -16,7 +21,7 @@ const START: u64 = 1_700_000_000 * SEC + 123_456_789;
 /// A small rate and a run of (time step, cost) requests with time never going back.
 fn scenario() -> impl Strategy<Value = (Rate, Vec<(u64, u32)>)> {
     (1u32..=8, 1u32..=4).prop_flat_map(|(limit, period_s)| {
-        let rate = Rate::new(limit, period_s).unwrap();
+        let rate = Rate::new(nz(limit), nz(period_s));
         let period = u64::from(period_s) * SEC;
         let step = prop_oneof![
             3 => Just(0u64),
@@ -165,7 +170,8 @@ proptest! {
             let current = count(window);
             let elapsed = u128::from(now % period);
             let p = u128::from(period);
-            let fits = previous * (p - elapsed) + (current + u128::from((*cost).max(1))) * p <= limit * p;
+            // The previous window weighs in whole units, rounded down.
+            let fits = previous * (p - elapsed) / p + current + u128::from((*cost).max(1)) <= limit;
             prop_assert_eq!(d.allowed, fits);
             prop_assert!(current <= limit);
             if d.allowed && *cost > 0 {
@@ -194,6 +200,13 @@ proptest! {
         prop_assert_eq!(SlidingWindowState::from_bytes(w.to_bytes()), w);
         prop_assert_eq!(&SlidingLogState::from_bytes(&l.to_bytes(), &rate).unwrap(), &l);
         prop_assert!(l.units() <= u64::from(rate.limit()));
+        // The trait's one codec agrees with each state's own byte form.
+        prop_assert_eq!(Gcra::decode(&rate, &Gcra::encode(&g)).unwrap(), g);
+        prop_assert_eq!(TokenBucket::decode(&rate, &TokenBucket::encode(&b)).unwrap(), b);
+        prop_assert_eq!(FixedWindow::decode(&rate, &FixedWindow::encode(&f)).unwrap(), f);
+        prop_assert_eq!(SlidingWindow::decode(&rate, &SlidingWindow::encode(&w)).unwrap(), w);
+        prop_assert_eq!(&SlidingLog::decode(&rate, &SlidingLog::encode(&l)).unwrap(), &l);
+        prop_assert!(Gcra::decode(&rate, &[0; 7]).is_err());
         let json = serde_json::to_string(&(g, b, f, w, &l)).unwrap();
         let back: (GcraState, TokenBucketState, FixedWindowState, SlidingWindowState, SlidingLogState) =
             serde_json::from_str(&json).unwrap();
@@ -202,7 +215,7 @@ proptest! {
 
     #[test]
     fn rate_display_round_trips(limit in 1u32.., period in 1u32..) {
-        let rate = Rate::new(limit, period).unwrap();
+        let rate = Rate::new(nz(limit), nz(period));
         prop_assert_eq!(rate.to_string().parse::<Rate>().unwrap(), rate);
     }
 
@@ -221,7 +234,7 @@ proptest! {
         limit in 1u32..=3,
         period in 1u32..,
     ) {
-        let rate = Rate::new(limit, period).unwrap();
+        let rate = Rate::new(nz(limit), nz(period));
         let t = UnixTime::from_nanos(now);
         let mut g = GcraState::from_bytes(bytes[..8].try_into().unwrap());
         let mut b = TokenBucketState::from_bytes(bytes);

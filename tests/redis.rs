@@ -26,6 +26,11 @@ use server::RedisServer;
 use service_support::Service;
 use store::RedisStore;
 
+/// A non-zero `u32` for a rate.
+fn nz(n: u32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(n).expect("a non-zero count")
+}
+
 const CLIENTS: usize = 16;
 const REQUESTS_PER_CLIENT: usize = 1_000;
 
@@ -41,12 +46,8 @@ fn now() -> UnixTime {
 
 /// 16 threads hammer one key; every decision uses the same `now`, so exactly the
 /// quota may be admitted whatever the interleaving.
-fn admitted_under_contention<A>(store: &RedisStore, quota: u32) -> u32
-where
-    A: Algorithm,
-    A::State: store::StateBytes,
-{
-    let rate = Rate::new(quota, 3600).unwrap();
+fn admitted_under_contention<A: Algorithm>(store: &RedisStore, quota: u32) -> u32 {
+    let rate = Rate::new(nz(quota), nz(3600));
     let admitted = AtomicU32::new(0);
     let start = Barrier::new(CLIENTS);
     std::thread::scope(|scope| {
@@ -207,7 +208,7 @@ fn revocations_expire_with_redis_ttls() {
         assert!((600_000..=700_000).contains(&ttl), "{key}: ttl {ttl}");
     }
     // Rate-limit state expires when it would be full again.
-    let rate = Rate::new(10, 60).unwrap();
+    let rate = Rate::new(nz(10), nz(60));
     store
         .rate_limit::<Gcra>("rl:k", &rate, real_now, 1)
         .unwrap();

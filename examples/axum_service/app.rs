@@ -14,9 +14,10 @@ use portcullis::clock::{Clock, SystemClock, UnixTime};
 use portcullis::crypto::field::Encrypted;
 use portcullis::crypto::{Context, SealedKeyset};
 use portcullis::password::Hasher;
+use portcullis::ratelimit::http::retry_after_secs;
 use portcullis::ratelimit::http::{HeaderOptions, RateLimitResponse};
-use portcullis::ratelimit::lockout::{FailureState, LockoutStatus, LoginGuard, LoginStates};
-use portcullis::ratelimit::{ClientKey, Decision, Gcra, KeyedLimiter, KeyedLimiterConfig, Rate};
+use portcullis::ratelimit::lockout::{LockoutStatus, LoginGuard, LoginStates};
+use portcullis::ratelimit::{ClientKey, Gcra, KeyedLimiterConfig, Rate, RateTable, TableLimiter};
 use portcullis::token::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status, TokenError,
     TokenService, parse_authorization_header, www_authenticate,
@@ -25,6 +26,7 @@ use portcullis::web::cookie::{SameSite, SetCookie, parse_cookie_header};
 use portcullis::web::csrf::{CsrfPolicy, CsrfRequest, CsrfSecret};
 use serde_json::{Value, json};
 
+use crate::failures::FailureTable;
 use crate::store::RedisStore;
 
 /// The access-token cookie of the cookie flow. `__Host-`: Secure, `Path=/`, no
@@ -33,7 +35,8 @@ pub(crate) const ACCESS_COOKIE: &str = "__Host-access_token";
 /// The CSRF cookie (Django's `csrftoken`, `__Host-` prefixed as Django's
 /// `CSRF_COOKIE_NAME` allows); scripts echo it in `X-CSRFToken`.
 pub(crate) const CSRF_COOKIE: &str = "__Host-csrftoken";
-/// Login failure states kept in memory (a Redis deployment relies on TTLs instead).
+/// Login failure states kept in memory per map, known accounts and unknown
+/// usernames apart (a Redis deployment relies on TTLs instead).
 const MAX_FAILURE_KEYS: usize = 1_000_000;
 /// Refusals of one client are audited once per this many seconds, plus a summary.
 const REFUSAL_WINDOW: Duration = Duration::from_secs(60);
@@ -164,12 +167,10 @@ pub(crate) enum Limits {
 /// This process's rate-limit and lockout state.
 #[derive(Debug)]
 pub(crate) struct MemoryLimits {
-    /// Login attempts per client.
-    login: KeyedLimiter<String, Gcra>,
-    /// API calls per client.
-    api: KeyedLimiter<String, Gcra>,
+    /// The `login` and `api` scopes' rates, a bounded store each.
+    table: TableLimiter<Gcra>,
     /// Login failure states by key.
-    failures: Mutex<HashMap<String, FailureState>>,
+    failures: Mutex<FailureTable>,
 }
 
 /// The two rate-limited scopes.
@@ -261,11 +262,14 @@ fn now() -> UnixTime {
     SystemClock.now()
 }
 
-fn client_key(info: &RequestInfo) -> String {
+fn client(info: &RequestInfo) -> ClientKey {
     let ip = info.peer.unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    ClientKey::ip_grouped(ip, 32, 64)
-        .unwrap_or_else(|_| ClientKey::ip(ip))
-        .to_string()
+    // IPv4 as is, IPv6 by /56, NAT64 and IPv4-mapped as their IPv4 client.
+    ClientKey::ip(ip)
+}
+
+fn client_key(info: &RequestInfo) -> String {
+    client(info).to_string()
 }
 
 impl App {
@@ -310,11 +314,15 @@ impl App {
 
     /// The in-memory limits for `login_rate` and `api_rate`.
     pub(crate) fn memory_limits(login_rate: &Rate, api_rate: &Rate) -> Result<Limits, String> {
-        let config = KeyedLimiterConfig::default();
+        let table = RateTable::new()
+            .with_scope(Scope::Login.name(), *login_rate)
+            .with_scope(Scope::Api.name(), *api_rate);
+        let table = TableLimiter::new(&table, KeyedLimiterConfig::default())
+            .map_err(|e| e.to_string())?
+            .with_legacy(true);
         Ok(Limits::Memory(Box::new(MemoryLimits {
-            login: KeyedLimiter::new(*login_rate, config).map_err(|e| e.to_string())?,
-            api: KeyedLimiter::new(*api_rate, config).map_err(|e| e.to_string())?,
-            failures: Mutex::new(HashMap::new()),
+            table,
+            failures: Mutex::new(FailureTable::new(MAX_FAILURE_KEYS)),
         })))
     }
 
@@ -416,31 +424,29 @@ impl App {
         scope: Scope,
         info: &RequestInfo,
     ) -> Result<Vec<(String, String)>, Reply> {
-        let key = client_key(info);
+        let client = client(info);
+        let key = client.to_string();
         let now = now();
         let rate = match scope {
             Scope::Login => &self.login_rate,
             Scope::Api => &self.api_rate,
         };
-        let decision: Decision = match &self.limits {
-            Limits::Memory(memory) => {
-                let MemoryLimits { login, api, .. } = &**memory;
-                let limiter = match scope {
-                    Scope::Login => login,
-                    Scope::Api => api,
-                };
-                limiter
-                    .check(&key, now, 1)
+        let response = match &self.limits {
+            Limits::Memory(memory) => memory
+                .table
+                .check(scope.name(), &client, now)
+                .map_err(|e| Reply::store_error(&e))?
+                .ok_or_else(|| Reply::store_error(&"no rate for this scope"))?,
+            Limits::Redis(store) => {
+                let decision = store
+                    .rate_limit::<Gcra>(&format!("rl:{}:{key}", scope.name()), rate, now, 1)
+                    .map_err(|e| Reply::store_error(&e))?;
+                let options = HeaderOptions::new(scope.name())
                     .map_err(|e| Reply::store_error(&e))?
+                    .with_legacy(true);
+                RateLimitResponse::new(&decision, rate, &options, now)
             }
-            Limits::Redis(store) => store
-                .rate_limit::<Gcra>(&format!("rl:{}:{key}", scope.name()), rate, now, 1)
-                .map_err(|e| Reply::store_error(&e))?,
         };
-        let options = HeaderOptions::new(scope.name())
-            .map_err(|e| Reply::store_error(&e))?
-            .with_legacy(true);
-        let response = RateLimitResponse::new(&decision, rate, &options, now);
         let headers: Vec<(String, String)> = response
             .headers
             .into_iter()
@@ -458,74 +464,49 @@ impl App {
         }
     }
 
-    fn login_states(&self, username: &str, ip: &str) -> Result<LoginStates, Reply> {
+    /// Entries in the in-memory login failure table (`None` with Redis), for
+    /// `/healthz`: an operator sees the table fill before it refuses anything.
+    pub(crate) fn failure_entries(&self) -> Option<usize> {
         match &self.limits {
-            Limits::Memory(memory) => {
-                let map = memory
+            Limits::Memory(memory) => Some(
+                memory
                     .failures
                     .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                let (pair, ip, account) = LoginGuard::keys(username, ip);
-                Ok(LoginStates {
-                    pair: map.get(&pair).copied(),
-                    ip: map.get(&ip).copied(),
-                    account: map.get(&account).copied(),
-                })
-            }
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .len(),
+            ),
+            Limits::Redis(_) => None,
+        }
+    }
+
+    fn login_states(&self, username: &str, ip: &str, known: bool) -> Result<LoginStates, Reply> {
+        match &self.limits {
+            Limits::Memory(memory) => Ok(memory
+                .failures
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .states(username, ip, known)),
             Limits::Redis(store) => store
                 .login_states(username, ip)
                 .map_err(|e| Reply::store_error(&e)),
         }
     }
 
-    fn record_login(&self, username: &str, ip: &str, ok: bool, now: UnixTime) -> Result<(), Reply> {
+    fn record_login(
+        &self,
+        username: &str,
+        ip: &str,
+        known: bool,
+        ok: bool,
+        now: UnixTime,
+    ) -> Result<(), Reply> {
         match &self.limits {
-            Limits::Memory(memory) => {
-                let mut map = memory
-                    .failures
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                let keys = LoginGuard::keys(username, ip);
-                let states = LoginStates {
-                    pair: map.get(&keys.0).copied(),
-                    ip: map.get(&keys.1).copied(),
-                    account: map.get(&keys.2).copied(),
-                };
-                let next = if ok {
-                    self.guard.record_success(&states)
-                } else {
-                    self.guard.record_failure(&states, now)
-                };
-                if map.len() + 3 > MAX_FAILURE_KEYS {
-                    // Bounded: forget what the policies no longer need, and if
-                    // that is not enough, fail closed rather than forget a lockout.
-                    let guard = &self.guard;
-                    map.retain(|key, state| {
-                        let policy = if key.starts_with("login:pair:") {
-                            &guard.pair
-                        } else if key.starts_with("login:ip:") {
-                            &guard.ip
-                        } else {
-                            &guard.account
-                        };
-                        policy.expires_at(state) > now
-                    });
-                    if map.len() + 3 > MAX_FAILURE_KEYS {
-                        return Err(Reply::store_error(&"the login failure table is full"));
-                    }
-                }
-                for (key, state) in [
-                    (keys.0, next.pair),
-                    (keys.1, next.ip),
-                    (keys.2, next.account),
-                ] {
-                    match state {
-                        Some(state) => map.insert(key, state),
-                        None => map.remove(&key),
-                    };
-                }
-                Ok(())
-            }
+            Limits::Memory(memory) => memory
+                .failures
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .record(&self.guard, username, ip, known, ok, now)
+                .map_err(|_| Reply::store_error(&"the login failure table is full of live locks")),
             Limits::Redis(store) => if ok {
                 store.record_login_success(&self.guard, username, ip)
             } else {
@@ -551,22 +532,23 @@ impl App {
         }
         let ip = client_key(info);
         let now = now();
-        let states = self.login_states(username, &ip)?;
-        if let LockoutStatus::Locked { retry_after } = self.guard.status(&states, now) {
-            self.audit(username, "login:locked", "user", username, info);
-            let secs = retry_after.map_or(3600, |d| d.as_secs().max(1));
-            return Err(Reply::new(
-                429,
-                json!({"detail": "Too many failed login attempts. Try again later.", "code": "login_locked"}),
-            )
-            .header("Retry-After", secs.to_string()));
-        }
         let stored = self
             .users
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(username)
             .map(|u| u.password_hash.clone());
+        let known = stored.is_some();
+        let states = self.login_states(username, &ip, known)?;
+        if let LockoutStatus::Locked { retry_after } = self.guard.status(&states, now) {
+            self.audit(username, "login:locked", "user", username, info);
+            let secs = retry_after_secs(retry_after).max(1);
+            return Err(Reply::new(
+                429,
+                json!({"detail": "Too many failed login attempts. Try again later.", "code": "login_locked"}),
+            )
+            .header("Retry-After", secs.to_string()));
+        }
         // An unknown user is checked against an unusable hash: same work, same answer.
         let encoded = stored.as_deref().unwrap_or("!");
         let verification = self
@@ -574,14 +556,14 @@ impl App {
             .verify(password, encoded)
             .map_err(|e| Reply::new(400, json!({"detail": e.to_string(), "code": "invalid"})))?;
         if !verification.is_correct || stored.is_none() {
-            self.record_login(username, &ip, false, now)?;
+            self.record_login(username, &ip, known, false, now)?;
             self.audit(username, "login:fail", "user", username, info);
             return Err(Reply::new(
                 401,
                 json!({"detail": "No active account found with the given credentials", "code": "no_active_account"}),
             ));
         }
-        self.record_login(username, &ip, true, now)?;
+        self.record_login(username, &ip, known, true, now)?;
         if verification.must_update {
             // Django's upgrade on login: the hash moves to the preferred format.
             if let Ok(new_hash) = self.hasher.hash(password) {

@@ -153,6 +153,7 @@ async fn healthz(State(shared): State<Shared>) -> Response {
         "instance": shared.app.instance,
         "backend": shared.app.backend,
         "audit": shared.app.audit_health(),
+        "login_failure_entries": shared.app.failure_entries(),
     }))
     .into_response()
 }

@@ -52,6 +52,7 @@
 
 mod app;
 mod client;
+mod failures;
 mod http;
 #[path = "../redis_store/store.rs"]
 mod store;

@@ -4,24 +4,25 @@
 //! Every store keeps the crate's state values under one key each and lets Redis
 //! expire them (TTLs from the crate's `expires_at`), so nothing needs purging.
 //!
-//! - Rate limits and login lockout: read the state, run the crate's pure function,
-//!   write back with a compare-and-swap Lua script; a lost race re-reads and decides
-//!   again, so concurrent instances never admit more than the quota.
+//! - Rate limits ([`RedisLimits`], the crate's `KeyedStore` seam) and login
+//!   lockout: read the state, run the crate's pure function, write back with a
+//!   compare-and-swap Lua script; a lost race re-reads and decides again, so
+//!   concurrent instances never admit more than the quota.
 //! - Revocation: the crate's `RevocationStore` trait; `consume` is one Lua script,
 //!   so of two concurrent refreshes of one token exactly one sees `Fresh`.
 //!
 //! The connections are synchronous (the crate's store trait is), kept in a small
 //! pool; an async host calls these from `spawn_blocking`.
 
+use std::marker::PhantomData;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use portcullis::clock::UnixTime;
 use portcullis::ratelimit::lockout::{FailureState, LockoutPolicy, LoginGuard, LoginStates};
-use portcullis::ratelimit::{
-    Algorithm, Decision, FixedWindowState, GcraState, Rate, SlidingLogState, SlidingWindowState,
-    TokenBucketState,
-};
+use portcullis::ratelimit::state::KeyedStore;
+use portcullis::ratelimit::{Algorithm, Decision, Rate};
+use portcullis::store::{StoreError as CoreStoreError, StoreErrorKind};
 use portcullis::token::{Consumed, Lookup, Revocation, RevocationStore, Status, TokenError};
 
 /// How often a compare-and-swap is retried under contention before giving up.
@@ -231,7 +232,8 @@ impl RedisStore {
     }
 
     /// Decides on a request of `cost` at `now` for `key` under `rate` with algorithm
-    /// `A`, storing `A`'s state in the crate's byte form with a TTL of its `expires_at`.
+    /// `A`, through the crate's `KeyedStore` seam ([`RedisLimits`]): `A`'s state
+    /// in the crate's byte form with a TTL of its `expires_at`.
     pub(crate) fn rate_limit<A>(
         &self,
         key: &str,
@@ -241,28 +243,17 @@ impl RedisStore {
     ) -> Result<Decision, StoreError>
     where
         A: Algorithm,
-        A::State: StateBytes,
     {
-        self.update(key, |current| {
-            let previous = match current {
-                Some(bytes) => Some(A::State::read(bytes, rate).ok_or_else(|| {
-                    StoreError(format!("stored {} state at {key} is malformed", A::NAME))
-                })?),
-                None => None,
-            };
-            let (decision, next) = A::decide(rate, previous.as_ref(), now, cost)
-                .map_err(|e| StoreError(e.to_string()))?;
-            if previous.as_ref() == Some(&next) {
-                return Ok((decision, None));
-            }
-            let bytes = next.write();
-            let ttl = Duration::from_nanos(
-                A::expires_at(rate, &next)
-                    .as_nanos()
-                    .saturating_sub(now.as_nanos()),
-            );
-            Ok((decision, Some((bytes, ttl))))
-        })
+        RedisLimits::<A>::new(self, *rate)
+            .update(key, now, |state| match A::decide(rate, state, now, cost) {
+                Ok((decision, next)) => (Ok(decision), Some(next)),
+                Err(e) => (Err(e), state.cloned()),
+            })
+            .map_err(|e| match std::error::Error::source(&e) {
+                Some(source) => StoreError(format!("{e}: {source}")),
+                None => StoreError(e.to_string()),
+            })?
+            .map_err(|e| StoreError(e.to_string()))
     }
 
     /// The three lockout states of `username` from `ip` (a `ClientKey` string).
@@ -370,46 +361,73 @@ impl RedisStore {
     }
 }
 
-/// The crate's byte form of each algorithm's state, as stored in Redis.
-pub(crate) trait StateBytes: Sized {
-    /// The bytes to store.
-    fn write(&self) -> Vec<u8>;
-    /// The state read back; `None` when the bytes are not a state.
-    fn read(bytes: &[u8], rate: &Rate) -> Option<Self>;
+/// Rate-limit state of algorithm `A` under one rate, kept in Redis: the crate's
+/// `KeyedStore` seam, each update a `GET` and a compare-and-swap script (redone
+/// on a concurrent change).
+pub(crate) struct RedisLimits<'a, A> {
+    store: &'a RedisStore,
+    rate: Rate,
+    algorithm: PhantomData<fn() -> A>,
 }
 
-macro_rules! fixed_size_state {
-    ($($state:ty),*) => {$(
-        impl StateBytes for $state {
-            fn write(&self) -> Vec<u8> {
-                self.to_bytes().to_vec()
-            }
-            fn read(bytes: &[u8], _rate: &Rate) -> Option<Self> {
-                Some(Self::from_bytes(bytes.try_into().ok()?))
-            }
+impl<'a, A: Algorithm> RedisLimits<'a, A> {
+    /// `rate`'s state of algorithm `A` in `store`.
+    pub(crate) fn new(store: &'a RedisStore, rate: Rate) -> Self {
+        Self {
+            store,
+            rate,
+            algorithm: PhantomData,
         }
-    )*};
+    }
 }
 
-fixed_size_state!(
-    GcraState,
-    TokenBucketState,
-    FixedWindowState,
-    SlidingWindowState
-);
+impl<A: Algorithm> KeyedStore for RedisLimits<'_, A> {
+    type Key = str;
+    type State = A::State;
 
-impl StateBytes for SlidingLogState {
-    fn write(&self) -> Vec<u8> {
-        self.to_bytes()
-    }
-    fn read(bytes: &[u8], rate: &Rate) -> Option<Self> {
-        Self::from_bytes(bytes, rate).ok()
+    fn update<T>(
+        &self,
+        key: &str,
+        now: UnixTime,
+        mut update: impl FnMut(Option<&A::State>) -> (T, Option<A::State>),
+    ) -> Result<T, CoreStoreError> {
+        let rate = &self.rate;
+        let corrupt = std::cell::Cell::new(None);
+        let result = self.store.update(key, |current| {
+            let previous = match current.map(|bytes| A::decode(rate, bytes)).transpose() {
+                Ok(previous) => previous,
+                Err(e) => {
+                    corrupt.set(Some(e.clone()));
+                    return Err(StoreError(e.to_string()));
+                }
+            };
+            let live = previous
+                .as_ref()
+                .filter(|state| A::expires_at(rate, state) > now);
+            let (answer, next) = update(live);
+            let write = match next {
+                Some(next) if previous.as_ref() == Some(&next) => None,
+                Some(next) => {
+                    let ttl = A::expires_at(rate, &next)
+                        .as_nanos()
+                        .saturating_sub(now.as_nanos());
+                    Some((A::encode(&next), Duration::from_nanos(ttl)))
+                }
+                // Empty bytes delete the key.
+                None if previous.is_some() => Some((Vec::new(), Duration::from_millis(1))),
+                None => None,
+            };
+            Ok((answer, write))
+        });
+        result.map_err(|e| match corrupt.take() {
+            Some(invalid) => CoreStoreError::with_source(StoreErrorKind::Corrupt, invalid),
+            None => CoreStoreError::with_source(StoreErrorKind::Unavailable, e),
+        })
     }
 }
 
 fn failure_state(bytes: &[u8]) -> Option<FailureState> {
-    let array: [u8; FailureState::BYTES] = bytes.try_into().ok()?;
-    Some(FailureState::from_bytes(array))
+    FailureState::decode(bytes).ok()
 }
 
 fn ttl_of(policy: &LockoutPolicy, state: &FailureState, now: UnixTime) -> Duration {

@@ -1,7 +1,6 @@
 //! What every algorithm shares: the decision, the trait, the runtime choice.
 
 use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -40,9 +39,6 @@ pub trait Algorithm {
     /// The state stored between decisions.
     type State: Clone + fmt::Debug + PartialEq + Serialize + DeserializeOwned + Send + 'static;
 
-    /// The name used on the command line (`gcra`, `token-bucket`, ...).
-    const NAME: &'static str;
-
     /// The state of a key never seen before: a full quota.
     fn fresh(rate: &Rate, now: UnixTime) -> Self::State;
 
@@ -64,6 +60,19 @@ pub trait Algorithm {
 
     /// The time from which `state` is equivalent to a fresh one and can be dropped.
     fn expires_at(rate: &Rate, state: &Self::State) -> UnixTime;
+
+    /// The state's byte form, for stores that keep bytes (Redis, a BLOB column):
+    /// big-endian fields in absolute Unix nanoseconds, the same on every host.
+    fn encode(state: &Self::State) -> Vec<u8>;
+
+    /// Reads [`Algorithm::encode`]'s bytes back (a value from a store, so untrusted).
+    ///
+    /// # Errors
+    ///
+    /// [`RateLimitError::InvalidState`] when the bytes are not a state of this
+    /// algorithm under `rate` (a wrong length; for the sliding log, entries out
+    /// of order or over the limit).
+    fn decode(rate: &Rate, bytes: &[u8]) -> Result<Self::State, RateLimitError>;
 
     /// The pure form: previous state (or none) in, decision and state to store out.
     ///
@@ -103,61 +112,4 @@ pub(crate) fn units_needed(rate: &Rate, cost: u32) -> Result<u32, RateLimitError
 #[inline]
 pub(crate) const fn nanos_until(from: u64, to: u64) -> Duration {
     Duration::from_nanos(to.saturating_sub(from))
-}
-
-/// The five algorithms, chosen at run time (the CLI's `--algorithm`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AlgorithmKind {
-    /// [`Gcra`](super::Gcra).
-    Gcra,
-    /// [`TokenBucket`](super::TokenBucket).
-    TokenBucket,
-    /// [`FixedWindow`](super::FixedWindow).
-    FixedWindow,
-    /// [`SlidingLog`](super::SlidingLog).
-    SlidingLog,
-    /// [`SlidingWindow`](super::SlidingWindow).
-    SlidingWindow,
-}
-
-impl AlgorithmKind {
-    /// Every algorithm, in the order the CLI lists them.
-    pub const ALL: [Self; 5] = [
-        Self::Gcra,
-        Self::TokenBucket,
-        Self::FixedWindow,
-        Self::SlidingLog,
-        Self::SlidingWindow,
-    ];
-
-    /// The command-line name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Gcra => super::Gcra::NAME,
-            Self::TokenBucket => super::TokenBucket::NAME,
-            Self::FixedWindow => super::FixedWindow::NAME,
-            Self::SlidingLog => super::SlidingLog::NAME,
-            Self::SlidingWindow => super::SlidingWindow::NAME,
-        }
-    }
-}
-
-impl fmt::Display for AlgorithmKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for AlgorithmKind {
-    type Err = RateLimitError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.name() == text)
-            .ok_or(RateLimitError::InvalidConfig {
-                setting: "algorithm",
-                expected: "one of gcra, token-bucket, fixed-window, sliding-log, sliding-window",
-            })
-    }
 }

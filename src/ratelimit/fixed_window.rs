@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::algorithm::{Algorithm, Decision, nanos_until, units_needed};
+use super::codec::{self, BeReader, BeWriter};
 use super::{Rate, RateLimitError};
 use crate::clock::UnixTime;
 
@@ -54,23 +55,18 @@ impl FixedWindowState {
 
     /// The fixed-size byte form: start (big-endian nanoseconds) then count.
     pub fn to_bytes(&self) -> [u8; Self::BYTES] {
-        let mut out = [0u8; Self::BYTES];
-        let (start, count) = out.split_at_mut(8);
-        start.copy_from_slice(&self.window_start.to_be_bytes());
-        count.copy_from_slice(&self.count.to_be_bytes());
-        out
+        BeWriter::new()
+            .u64(self.window_start)
+            .u32(self.count)
+            .finish()
     }
 
     /// Reads [`FixedWindowState::to_bytes`]; every value is a valid state.
     pub fn from_bytes(bytes: [u8; Self::BYTES]) -> Self {
-        let (start, count) = bytes.split_at(8);
-        let mut start_buf = [0u8; 8];
-        start_buf.copy_from_slice(start);
-        let mut count_buf = [0u8; 4];
-        count_buf.copy_from_slice(count);
+        let mut reader = BeReader::new(&bytes);
         Self {
-            window_start: u64::from_be_bytes(start_buf),
-            count: u32::from_be_bytes(count_buf),
+            window_start: reader.u64().unwrap_or_default(),
+            count: reader.u32().unwrap_or_default(),
         }
     }
 }
@@ -82,7 +78,6 @@ pub(crate) const fn window_of(now: u64, period: u64) -> u64 {
 
 impl Algorithm for FixedWindow {
     type State = FixedWindowState;
-    const NAME: &'static str = "fixed-window";
 
     fn fresh(rate: &Rate, now: UnixTime) -> FixedWindowState {
         FixedWindowState {
@@ -129,6 +124,14 @@ impl Algorithm for FixedWindow {
         })
     }
 
+    fn encode(state: &FixedWindowState) -> Vec<u8> {
+        state.to_bytes().to_vec()
+    }
+
+    fn decode(_rate: &Rate, bytes: &[u8]) -> Result<FixedWindowState, RateLimitError> {
+        codec::fixed(bytes, "FixedWindow").map(FixedWindowState::from_bytes)
+    }
+
     fn expires_at(rate: &Rate, state: &FixedWindowState) -> UnixTime {
         UnixTime::from_nanos(state.window_start.saturating_add(rate.period_ns()))
     }
@@ -137,6 +140,7 @@ impl Algorithm for FixedWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
 
     #[test]
     fn byte_form_round_trips() {
@@ -149,7 +153,7 @@ mod tests {
 
     #[test]
     fn counts_reset_at_the_window_boundary() {
-        let rate = Rate::per_minute(2).unwrap();
+        let rate = Rate::per_minute(nz(2));
         let t = |s: u64| UnixTime::from_secs(s).unwrap();
         let mut state = FixedWindow::fresh(&rate, t(60));
         assert!(
@@ -175,7 +179,7 @@ mod tests {
 
     #[test]
     fn a_saturated_count_does_not_overflow() {
-        let rate = Rate::new(u32::MAX, 1).unwrap();
+        let rate = Rate::new(nz(u32::MAX), nz(1));
         let mut state = FixedWindowState {
             window_start: 0,
             count: u32::MAX,

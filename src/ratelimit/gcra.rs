@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::algorithm::{Algorithm, Decision, nanos_until, units_needed};
+use super::codec;
 use super::{Rate, RateLimitError};
 use crate::clock::UnixTime;
 
@@ -69,7 +70,6 @@ impl GcraState {
 
 impl Algorithm for Gcra {
     type State = GcraState;
-    const NAME: &'static str = "gcra";
 
     fn fresh(_rate: &Rate, now: UnixTime) -> GcraState {
         GcraState::new(now)
@@ -109,6 +109,14 @@ impl Algorithm for Gcra {
         })
     }
 
+    fn encode(state: &GcraState) -> Vec<u8> {
+        state.to_bytes().to_vec()
+    }
+
+    fn decode(_rate: &Rate, bytes: &[u8]) -> Result<GcraState, RateLimitError> {
+        codec::fixed(bytes, "Gcra").map(GcraState::from_bytes)
+    }
+
     fn expires_at(_rate: &Rate, state: &GcraState) -> UnixTime {
         state.theoretical_arrival()
     }
@@ -117,6 +125,7 @@ impl Algorithm for Gcra {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
     use std::time::Duration;
 
     const T0: u64 = 1_700_000_000_000_000_000;
@@ -125,7 +134,7 @@ mod tests {
     fn matches_redis_cell_readme_walkthrough() {
         // CL.THROTTLE user123 15 30 60 -> limit 16 (max_burst + 1): here 16 per
         // 32 s is the same emission interval (2 s) and burst.
-        let rate = Rate::new(16, 32).unwrap();
+        let rate = Rate::new(nz(16), nz(32));
         let now = UnixTime::from_nanos(T0);
         let (d, state) = Gcra::decide(&rate, None, now, 1).unwrap();
         assert!(d.allowed);
@@ -139,7 +148,7 @@ mod tests {
 
     #[test]
     fn refusal_waits_exactly_one_emission_interval() {
-        let rate = Rate::per_minute(5).unwrap();
+        let rate = Rate::per_minute(nz(5));
         let mut state = Gcra::fresh(&rate, UnixTime::from_nanos(T0));
         for _ in 0..5 {
             assert!(
@@ -160,7 +169,7 @@ mod tests {
 
     #[test]
     fn cost_above_limit_is_an_error_and_leaves_state() {
-        let rate = Rate::per_minute(5).unwrap();
+        let rate = Rate::per_minute(nz(5));
         let mut state = GcraState::new(UnixTime::from_nanos(T0));
         let before = state;
         assert!(Gcra::apply(&rate, &mut state, UnixTime::from_nanos(T0), 6).is_err());
@@ -169,7 +178,7 @@ mod tests {
 
     #[test]
     fn extreme_state_and_time_do_not_panic() {
-        let rate = Rate::new(u32::MAX, 1).unwrap();
+        let rate = Rate::new(nz(u32::MAX), nz(1));
         for tat in [0, u64::MAX] {
             for now in [0, u64::MAX] {
                 let mut state = GcraState { tat };

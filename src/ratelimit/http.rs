@@ -1,5 +1,6 @@
 //! Decisions as HTTP: `429`, `Retry-After`, the IETF `RateLimit` fields, legacy
-//! `X-RateLimit-*`, and the JSON body services already return.
+//! `X-RateLimit-*`, and a JSON body in one of two named shapes ([`ErrorBody`]):
+//! the services this crate replaces (the default) or DRF's.
 //!
 //! The header names and values are plain strings, so any HTTP library can use
 //! them. `RateLimit` and `RateLimit-Policy` follow
@@ -9,7 +10,7 @@
 //!
 //! ```
 //! use portcullis::clock::UnixTime;
-//! use portcullis::ratelimit::http::{HeaderOptions, RateLimitResponse};
+//! use portcullis::ratelimit::http::{ErrorBody, HeaderOptions, RateLimitResponse};
 //! use portcullis::ratelimit::{Algorithm, Gcra, Rate};
 //!
 //! let rate: Rate = "1/m".parse()?;
@@ -24,7 +25,13 @@
 //! assert!(response.headers.contains(&("RateLimit", "\"login\";r=0;t=60".to_owned())));
 //! assert_eq!(
 //!     response.body.as_deref(),
-//!     Some(r#"{"error":"rate_limit_exceeded","message":"Request was throttled. Expected available in 60 seconds.","retry_after":60}"#)
+//!     Some(r#"{"error":"rate_limit_exceeded","message":"Too many requests. Please try again later.","retry_after":60}"#)
+//! );
+//! let drf = options.with_body(ErrorBody::drf());
+//! let response = RateLimitResponse::new(&refused, &rate, &drf, now);
+//! assert_eq!(
+//!     response.body.as_deref(),
+//!     Some(r#"{"detail":"Request was throttled. Expected available in 60 seconds."}"#)
 //! );
 //! # Ok::<(), portcullis::ratelimit::RateLimitError>(())
 //! ```
@@ -40,7 +47,104 @@ pub fn retry_after_secs(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
-/// Which headers to send, under which policy name.
+/// The layout of a 429's JSON body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BodyShape {
+    /// The body the services this crate replaces send:
+    /// `{"error":"rate_limit_exceeded","message":"Too many requests. Please try again later.","retry_after":N}`,
+    /// `retry_after` in whole seconds, rounded up.
+    RateLimitExceeded,
+    /// DRF's body for `Throttled`:
+    /// `{"detail":"Request was throttled. Expected available in N seconds."}`
+    /// ("1 second" in the singular), byte for byte as DRF's exception handler
+    /// renders it (tested against DRF's own output).
+    Drf,
+}
+
+/// The JSON body of a 429: a [`BodyShape`] and, optionally, a custom message.
+///
+/// A custom message replaces the `message` of
+/// [`BodyShape::RateLimitExceeded`] or the `detail` of [`BodyShape::Drf`]; the
+/// rest of the shape (the code, `retry_after`) stays, so clients that parse it
+/// keep working.
+///
+/// ```
+/// use portcullis::ratelimit::http::ErrorBody;
+///
+/// assert_eq!(
+///     ErrorBody::rate_limit_exceeded().with_message("Slow down.").render(3),
+///     r#"{"error":"rate_limit_exceeded","message":"Slow down.","retry_after":3}"#
+/// );
+/// assert_eq!(
+///     ErrorBody::drf().render(1),
+///     r#"{"detail":"Request was throttled. Expected available in 1 second."}"#
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ErrorBody {
+    shape: BodyShape,
+    message: Option<String>,
+}
+
+impl ErrorBody {
+    /// The replaced services' body, with their message.
+    pub const fn rate_limit_exceeded() -> Self {
+        Self {
+            shape: BodyShape::RateLimitExceeded,
+            message: None,
+        }
+    }
+
+    /// DRF's body, with DRF's message.
+    pub const fn drf() -> Self {
+        Self {
+            shape: BodyShape::Drf,
+            message: None,
+        }
+    }
+
+    /// The same shape with `message` in place of the default text.
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// The shape.
+    pub const fn shape(&self) -> BodyShape {
+        self.shape
+    }
+
+    /// The body for a wait of `retry_after_secs` (see [`retry_after_secs`]).
+    pub fn render(&self, retry_after_secs: u64) -> String {
+        match self.shape {
+            BodyShape::RateLimitExceeded => json_body(
+                self.message.as_deref().unwrap_or(SERVICE_MESSAGE),
+                retry_after_secs,
+            ),
+            BodyShape::Drf => {
+                let detail = self
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| default_message(retry_after_secs));
+                serde_json::json!({ "detail": detail }).to_string()
+            }
+        }
+    }
+}
+
+impl Default for ErrorBody {
+    /// [`ErrorBody::rate_limit_exceeded`].
+    fn default() -> Self {
+        Self::rate_limit_exceeded()
+    }
+}
+
+/// The replaced services' message for a refused request.
+const SERVICE_MESSAGE: &str = "Too many requests. Please try again later.";
+
+/// Which headers to send, under which policy name, and the 429 body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeaderOptions {
     /// The policy name in `RateLimit`/`RateLimit-Policy`, already serialized as a
@@ -48,6 +152,7 @@ pub struct HeaderOptions {
     policy: String,
     ietf: bool,
     legacy: bool,
+    body: ErrorBody,
 }
 
 impl HeaderOptions {
@@ -78,6 +183,7 @@ impl HeaderOptions {
             policy,
             ietf: true,
             legacy: false,
+            body: ErrorBody::default(),
         })
     }
 
@@ -87,6 +193,13 @@ impl HeaderOptions {
     #[must_use]
     pub fn with_legacy(mut self, legacy: bool) -> Self {
         self.legacy = legacy;
+        self
+    }
+
+    /// The body of a 429 (default [`ErrorBody::rate_limit_exceeded`]).
+    #[must_use]
+    pub fn with_body(mut self, body: ErrorBody) -> Self {
+        self.body = body;
         self
     }
 
@@ -104,6 +217,7 @@ impl Default for HeaderOptions {
             policy: "\"default\"".to_owned(),
             ietf: true,
             legacy: false,
+            body: ErrorBody::default(),
         }
     }
 }
@@ -152,7 +266,7 @@ pub fn headers(
     out
 }
 
-/// The JSON body of a 429:
+/// The [`BodyShape::RateLimitExceeded`] body with `message`:
 /// `{"error":"rate_limit_exceeded","message":...,"retry_after":N}`.
 pub fn json_body(message: &str, retry_after_secs: u64) -> String {
     serde_json::json!({
@@ -163,7 +277,7 @@ pub fn json_body(message: &str, retry_after_secs: u64) -> String {
     .to_string()
 }
 
-/// DRF's wording for a throttled request.
+/// DRF's wording for a throttled request (its `Throttled` detail).
 pub fn default_message(retry_after_secs: u64) -> String {
     let unit = if retry_after_secs == 1 {
         "second"
@@ -185,7 +299,7 @@ pub struct RateLimitResponse {
 }
 
 impl RateLimitResponse {
-    /// The response parts for `decision`, with DRF's message on a 429.
+    /// The response parts for `decision`, with `options`' body on a 429.
     pub fn new(decision: &Decision, rate: &Rate, options: &HeaderOptions, now: UnixTime) -> Self {
         let headers = headers(decision, rate, options, now);
         if decision.allowed {
@@ -199,7 +313,7 @@ impl RateLimitResponse {
         Self {
             status: 429,
             headers,
-            body: Some(json_body(&default_message(retry), retry)),
+            body: Some(options.body.render(retry)),
         }
     }
 }
@@ -207,6 +321,7 @@ impl RateLimitResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
 
     #[test]
     fn retry_after_rounds_up() {
@@ -228,7 +343,7 @@ mod tests {
 
     #[test]
     fn allowed_decisions_get_headers_and_no_body() {
-        let rate = Rate::per_hour(100).unwrap();
+        let rate = Rate::per_hour(nz(100));
         let decision = Decision {
             allowed: true,
             limit: 100,
@@ -260,6 +375,48 @@ mod tests {
         assert_eq!(
             default_message(1),
             "Request was throttled. Expected available in 1 second."
+        );
+    }
+
+    #[test]
+    fn service_body_is_the_replaced_services_shape() {
+        assert_eq!(
+            ErrorBody::rate_limit_exceeded().render(60),
+            r#"{"error":"rate_limit_exceeded","message":"Too many requests. Please try again later.","retry_after":60}"#
+        );
+        assert_eq!(ErrorBody::default(), ErrorBody::rate_limit_exceeded());
+        let custom = ErrorBody::rate_limit_exceeded().with_message("Slow down \"now\"");
+        assert_eq!(
+            custom.render(2),
+            r#"{"error":"rate_limit_exceeded","message":"Slow down \"now\"","retry_after":2}"#
+        );
+        let drf = ErrorBody::drf().with_message("Calm down.");
+        assert_eq!(drf.render(9), r#"{"detail":"Calm down."}"#);
+    }
+
+    #[test]
+    fn the_response_carries_the_chosen_body_rounded_up() {
+        let rate = Rate::per_minute(nz(1));
+        let refused = Decision {
+            allowed: false,
+            limit: 1,
+            remaining: 0,
+            retry_after: Duration::from_millis(59_001),
+            reset_after: Duration::from_millis(59_001),
+        };
+        let now = UnixTime::from_secs(1_000).unwrap();
+        let default = RateLimitResponse::new(&refused, &rate, &HeaderOptions::default(), now);
+        assert_eq!(
+            default.body.as_deref(),
+            Some(
+                r#"{"error":"rate_limit_exceeded","message":"Too many requests. Please try again later.","retry_after":60}"#
+            )
+        );
+        let options = HeaderOptions::default().with_body(ErrorBody::drf());
+        let drf = RateLimitResponse::new(&refused, &rate, &options, now);
+        assert_eq!(
+            drf.body.as_deref(),
+            Some(r#"{"detail":"Request was throttled. Expected available in 60 seconds."}"#)
         );
     }
 }

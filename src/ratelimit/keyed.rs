@@ -11,8 +11,10 @@ use std::time::Duration;
 use hashbrown::HashTable;
 
 use super::algorithm::{Algorithm, Decision, nanos_until};
+use super::state::KeyedStore;
 use super::{Rate, RateLimitError};
 use crate::clock::{Clock, SystemClock, UnixTime};
+use crate::store::StoreError;
 
 /// What a full limiter does with a key it has no room for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,8 +28,10 @@ pub enum AtCapacity {
     Admit,
 }
 
-/// Settings for a [`KeyedLimiter`].
+/// Settings for a [`KeyedLimiter`]: start from [`KeyedLimiterConfig::default`]
+/// and set the fields you need (new settings may be added).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KeyedLimiterConfig {
     /// The most keys held at once, 1 to 2^32 (default 1,048,576). Rounded up to a
     /// multiple of `shards`.
@@ -112,7 +116,7 @@ pub struct KeyedLimiter<K, A: Algorithm> {
 impl<K, A: Algorithm> fmt::Debug for KeyedLimiter<K, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyedLimiter")
-            .field("algorithm", &A::NAME)
+            .field("algorithm", &std::any::type_name::<A>())
             .field("rate", &self.rate)
             .field("shards", &(self.rest.len() + 1))
             .field("max_keys_per_shard", &self.per_shard)
@@ -310,6 +314,59 @@ impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A> {
             keep
         });
         shard.earliest_expiry = earliest;
+    }
+}
+
+impl<K: Hash + Eq + Clone, A: Algorithm> KeyedStore for KeyedLimiter<K, A> {
+    type Key = K;
+    type State = A::State;
+
+    /// The in-memory implementation: under the key's shard lock, so atomic.
+    /// State past its [`Algorithm::expires_at`] is read as `None`; a new key in
+    /// a shard full of unexpired state is [`StoreError::full`] (whatever
+    /// [`AtCapacity`] says: that setting is [`KeyedLimiter::check`]'s).
+    fn update<T>(
+        &self,
+        key: &K,
+        now: UnixTime,
+        mut update: impl FnMut(Option<&A::State>) -> (T, Option<A::State>),
+    ) -> Result<T, StoreError> {
+        let hash = self.hasher.hash_one(key);
+        let mut shard = lock(self.shard_for(hash));
+        if let Ok(entry) = shard.table.find_entry(hash, |e| &e.key == key) {
+            let live = A::expires_at(&self.rate, &entry.get().state) > now;
+            let (answer, next) = update(live.then_some(&entry.get().state));
+            match next {
+                Some(state) => {
+                    let expiry = A::expires_at(&self.rate, &state).as_nanos();
+                    entry.into_mut().state = state;
+                    shard.earliest_expiry = shard.earliest_expiry.min(expiry);
+                }
+                None => {
+                    entry.remove();
+                }
+            }
+            return Ok(answer);
+        }
+        let (answer, next) = update(None);
+        let Some(state) = next else {
+            return Ok(answer);
+        };
+        if shard.table.len() >= self.per_shard && !self.make_room(&mut shard, now) {
+            return Err(StoreError::full());
+        }
+        let expiry = A::expires_at(&self.rate, &state).as_nanos();
+        shard.earliest_expiry = shard.earliest_expiry.min(expiry);
+        let hasher = &self.hasher;
+        shard.table.insert_unique(
+            hash,
+            Entry {
+                key: key.clone(),
+                state,
+            },
+            |e| hasher.hash_one(&e.key),
+        );
+        Ok(answer)
     }
 }
 

@@ -61,17 +61,21 @@ fn parse_forwarded_addr(entry: &str) -> Option<IpAddr> {
 
 /// The identity a request is counted against.
 ///
-/// IPv6 clients are grouped by their /64 (one subscriber usually holds a whole
-/// /64, so per-address keys would let them rotate freely); IPv4-mapped IPv6
-/// addresses count as the IPv4 address.
+/// IPv6 clients are grouped by their /56 by default ([`DEFAULT_V6_PREFIX`]; a
+/// residential subscriber is commonly delegated a /56, so per-/64 keys would
+/// give one home 256 quotas); [`ClientKey::ip_grouped`] picks other lengths.
+/// IPv4-mapped (`::ffff:a.b.c.d`) and NAT64 (`64:ff9b::a.b.c.d`, RFC 6052's
+/// well-known prefix) addresses count as the IPv4 client they carry, so a NAT64
+/// gateway does not put every IPv4 client behind it into one key.
 ///
 /// ```
 /// use portcullis::ratelimit::ClientKey;
 ///
 /// let a = ClientKey::ip("2001:db8:1:2:aaaa::1".parse().unwrap());
-/// let b = ClientKey::ip("2001:db8:1:2:bbbb::9".parse().unwrap());
+/// let b = ClientKey::ip("2001:db8:1:ff:bbbb::9".parse().unwrap());
 /// assert_eq!(a, b);
-/// assert_eq!(a.to_string(), "ip:2001:db8:1:2::/64");
+/// assert_eq!(a.to_string(), "ip:2001:db8:1::/56");
+/// assert_eq!(ClientKey::ip("64:ff9b::c000:201".parse().unwrap()).to_string(), "ip:192.0.2.1");
 /// assert_eq!(ClientKey::user("42").to_string(), "user:42");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -93,16 +97,17 @@ impl ClientKey {
         Self::User(id.into())
     }
 
-    /// The key for an anonymous client: IPv4 as is, IPv6 grouped by /64.
+    /// The key for an anonymous client: IPv4 as is, IPv6 grouped by
+    /// [`DEFAULT_V6_PREFIX`].
     pub fn ip(addr: IpAddr) -> Self {
-        Self::ip_grouped(addr, 32, 64).unwrap_or(Self::Ip {
+        Self::ip_grouped(addr, 32, DEFAULT_V6_PREFIX).unwrap_or(Self::Ip {
             network: addr,
             prefix: 128,
         })
     }
 
     /// The key for an anonymous client with chosen prefix lengths (for example
-    /// IPv6 /56, as express-rate-limit groups).
+    /// IPv4 /24 or IPv6 /48); IPv4-mapped and NAT64 addresses take `v4_prefix`.
     ///
     /// # Errors
     ///
@@ -121,7 +126,7 @@ impl ClientKey {
             });
         }
         let addr = match addr {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
+            IpAddr::V6(v6) => embedded_ipv4(v6).map_or(addr, IpAddr::V4),
             IpAddr::V4(_) => addr,
         };
         Ok(match addr {
@@ -148,6 +153,22 @@ impl ClientKey {
     pub const fn is_user(&self) -> bool {
         matches!(self, Self::User(_))
     }
+}
+
+/// The IPv6 prefix length [`ClientKey::ip`] groups by: 56, as express-rate-limit.
+pub const DEFAULT_V6_PREFIX: u8 = 56;
+
+/// RFC 6052's well-known NAT64 prefix, `64:ff9b::/96`, as its top 96 bits.
+const NAT64_PREFIX: u128 = 0x0064_ff9b_0000_0000_0000_0000_0000_0000;
+
+/// The IPv4 address an IPv4-mapped or NAT64 IPv6 address carries.
+fn embedded_ipv4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    let bits = u128::from(v6);
+    let low = u32::try_from(bits & u128::from(u32::MAX)).ok()?;
+    (bits & !u128::from(u32::MAX) == NAT64_PREFIX).then(|| Ipv4Addr::from(low))
 }
 
 impl fmt::Display for ClientKey {
@@ -226,5 +247,39 @@ mod tests {
         assert!(ClientKey::ip_grouped(ip("1.2.3.4"), 33, 64).is_err());
         assert!(ClientKey::ip_grouped(ip("1.2.3.4"), 32, 129).is_err());
         assert!(ClientKey::user("7").is_user());
+    }
+
+    #[test]
+    fn ipv6_groups_by_56_and_nat64_maps_to_ipv4() {
+        let a = ClientKey::ip(ip("2001:db8:aa:bb01::1"));
+        let b = ClientKey::ip(ip("2001:db8:aa:bbff:ffff::9"));
+        assert_eq!(a, b);
+        assert_eq!(a.to_string(), "ip:2001:db8:aa:bb00::/56");
+        assert_ne!(a, ClientKey::ip(ip("2001:db8:aa:bc00::1")));
+        // NAT64 (RFC 6052's well-known prefix) and IPv4-mapped: the IPv4 client.
+        assert_eq!(
+            ClientKey::ip(ip("64:ff9b::c000:201")).to_string(),
+            "ip:192.0.2.1"
+        );
+        assert_eq!(
+            ClientKey::ip(ip("64:ff9b::c000:202")).to_string(),
+            "ip:192.0.2.2"
+        );
+        assert_eq!(
+            ClientKey::ip(ip("::ffff:192.0.2.1")),
+            ClientKey::ip(ip("192.0.2.1"))
+        );
+        assert_eq!(
+            ClientKey::ip_grouped(ip("64:ff9b::c000:201"), 24, 48)
+                .unwrap()
+                .to_string(),
+            "ip:192.0.2.0/24"
+        );
+        // Only the /96 itself is NAT64: an address beside it stays IPv6.
+        assert!(
+            ClientKey::ip(ip("64:ff9b:1::c000:201"))
+                .to_string()
+                .ends_with("/56")
+        );
     }
 }

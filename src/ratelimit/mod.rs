@@ -8,18 +8,25 @@
 //!   retry after, reset after) and the state to store out. [`Gcra`] (redis-cell's
 //!   semantics), [`TokenBucket`], [`FixedWindow`], [`SlidingLog`] (DRF's
 //!   semantics) and [`SlidingWindow`] (the previous/current window estimate).
-//!   State holds absolute Unix nanoseconds and has serde and a byte form, so it
-//!   can live in memory, in Redis or in a database row and be read by any host.
+//!   State holds absolute Unix nanoseconds and has serde and one byte codec
+//!   ([`Algorithm::encode`], [`Algorithm::decode`]), so it can live in memory,
+//!   in Redis or in a database row and be read by any host.
 //! - [`http`] turns a decision into a 429 with `Retry-After`, the IETF
 //!   `RateLimit`/`RateLimit-Policy` fields, optional `X-RateLimit-*`, and the JSON
 //!   body services already return.
-//! - [`RateTable`] resolves per-endpoint rates for users and anonymous clients;
-//!   [`client_ip`] and [`ClientKey`] derive keys (IPv6 grouped by /64,
+//! - [`RateTable`] resolves per-endpoint rates for users and anonymous clients,
+//!   and [`TableLimiter`] enforces a whole table (a store per rate, full
+//!   responses, the DRF-matching algorithm choice in its docs);
+//!   [`client_ip`] and [`ClientKey`] derive keys (IPv6 grouped by /56, NAT64 and
+//!   IPv4-mapped addresses as their IPv4 client,
 //!   `X-Forwarded-For` only through a configured number of trusted proxies).
-//! - [`KeyedLimiter`] is a thread-safe, sharded, memory-bounded limiter for one
-//!   machine.
-//! - [`lockout`] counts login failures per (username, IP), per IP and per account
-//!   with exponential backoff and NIST's 100-failure ceiling.
+//! - [`state::KeyedStore`] is the seam for keyed rate-limit and lockout state
+//!   (an atomic update through a pure closure), with sans-I/O steps for async
+//!   hosts; [`KeyedLimiter`], a thread-safe, sharded, memory-bounded limiter for
+//!   one machine, is its in-memory implementation.
+//! - [`lockout`] counts login failures per (username, network), per network and
+//!   per account (weighted by distinct networks, NIST's 100-failure ceiling)
+//!   with capped exponential backoff: every lock is timed.
 //!
 //! ```
 //! use portcullis::clock::UnixTime;
@@ -40,6 +47,7 @@
 //! ```
 
 mod algorithm;
+mod codec;
 mod fixed_window;
 mod gcra;
 pub mod http;
@@ -49,18 +57,21 @@ pub mod lockout;
 mod rate;
 mod sliding_log;
 mod sliding_window;
+pub mod state;
 mod table;
+mod table_limiter;
 mod token_bucket;
 
-pub use algorithm::{Algorithm, AlgorithmKind, Decision};
+pub use algorithm::{Algorithm, Decision};
 pub use fixed_window::{FixedWindow, FixedWindowState};
 pub use gcra::{Gcra, GcraState};
 pub use keyed::{AtCapacity, KeyedLimiter, KeyedLimiterConfig};
-pub use keys::{ClientKey, client_ip};
+pub use keys::{ClientKey, DEFAULT_V6_PREFIX, client_ip};
 pub use rate::Rate;
 pub use sliding_log::{SlidingLog, SlidingLogState};
 pub use sliding_window::{SlidingWindow, SlidingWindowState};
 pub use table::{RateTable, ResolvedLimit};
+pub use table_limiter::TableLimiter;
 pub use token_bucket::{TokenBucket, TokenBucketState};
 
 /// Why a rate, a configuration or a stored state was refused.
@@ -74,14 +85,6 @@ pub enum RateLimitError {
         input: String,
         /// What is wrong with it.
         reason: &'static str,
-    },
-    /// A quota built in code has a zero limit or period.
-    #[error("invalid quota {limit} per {period_secs} s: both must be at least 1")]
-    InvalidQuota {
-        /// The limit given.
-        limit: u32,
-        /// The period given, in seconds.
-        period_secs: u32,
     },
     /// A request costs more units than the limit, so it could never be admitted.
     #[error("a cost of {cost} exceeds the limit of {limit}; it can never be admitted")]
@@ -115,4 +118,10 @@ pub enum RateLimitError {
         /// The rate's own error.
         source: Box<RateLimitError>,
     },
+}
+
+/// A non-zero `u32` for tests' rates.
+#[cfg(test)]
+pub(crate) fn nz(n: u32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN)
 }

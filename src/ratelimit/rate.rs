@@ -1,6 +1,7 @@
 //! The rate grammar: `100/hour`, `5/m`, `10/5m`, `100/300s`.
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -45,7 +46,7 @@ use super::RateLimitError;
 /// let rate: Rate = "100/300s".parse()?;
 /// assert_eq!(rate.to_string(), "100/5m");
 /// assert_eq!(rate.to_string().parse::<Rate>()?, rate);
-/// assert_eq!("5/minute".parse::<Rate>()?, Rate::per_minute(5)?);
+/// assert_eq!("5/minute".parse::<Rate>()?, Rate::per_minute(5.try_into().unwrap()));
 /// assert!("10/M".parse::<Rate>().is_err());
 /// # Ok::<(), portcullis::ratelimit::RateLimitError>(())
 /// ```
@@ -66,6 +67,9 @@ pub(crate) const ACCEPTED_FORMS: &str = "accepted forms: `100/hour`, `5/m`, `100
      1 s to 4294967295 s)";
 
 const NANOS_PER_SEC: u64 = 1_000_000_000;
+const SECS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(60).unwrap();
+const SECS_PER_HOUR: NonZeroU32 = NonZeroU32::new(3600).unwrap();
+const SECS_PER_DAY: NonZeroU32 = NonZeroU32::new(86_400).unwrap();
 
 const UNITS: [(&str, u32); 19] = [
     ("s", 1),
@@ -91,58 +95,35 @@ const UNITS: [(&str, u32); 19] = [
 ];
 
 impl Rate {
-    /// `limit` units per `period_secs` seconds.
-    ///
-    /// # Errors
-    ///
-    /// [`RateLimitError::InvalidQuota`] when `limit` or `period_secs` is zero.
-    pub fn new(limit: u32, period_secs: u32) -> Result<Self, RateLimitError> {
-        if limit == 0 || period_secs == 0 {
-            return Err(RateLimitError::InvalidQuota { limit, period_secs });
-        }
-        let period_ns = u64::from(period_secs) * NANOS_PER_SEC;
-        let emission_ns = period_ns.div_ceil(u64::from(limit));
-        Ok(Self {
+    /// `limit` units per `period_secs` seconds (any non-zero values are valid).
+    pub const fn new(limit: NonZeroU32, period_secs: NonZeroU32) -> Self {
+        let (limit, period_s) = (limit.get(), period_secs.get());
+        let period_ns = period_s as u64 * NANOS_PER_SEC;
+        Self {
             limit,
-            period_s: period_secs,
-            emission_ns,
-        })
+            period_s,
+            emission_ns: period_ns.div_ceil(limit as u64),
+        }
     }
 
     /// `limit` per second.
-    ///
-    /// # Errors
-    ///
-    /// [`RateLimitError::InvalidQuota`] when `limit` is zero.
-    pub fn per_second(limit: u32) -> Result<Self, RateLimitError> {
-        Self::new(limit, 1)
+    pub const fn per_second(limit: NonZeroU32) -> Self {
+        Self::new(limit, NonZeroU32::MIN)
     }
 
     /// `limit` per minute.
-    ///
-    /// # Errors
-    ///
-    /// [`RateLimitError::InvalidQuota`] when `limit` is zero.
-    pub fn per_minute(limit: u32) -> Result<Self, RateLimitError> {
-        Self::new(limit, 60)
+    pub const fn per_minute(limit: NonZeroU32) -> Self {
+        Self::new(limit, SECS_PER_MINUTE)
     }
 
     /// `limit` per hour.
-    ///
-    /// # Errors
-    ///
-    /// [`RateLimitError::InvalidQuota`] when `limit` is zero.
-    pub fn per_hour(limit: u32) -> Result<Self, RateLimitError> {
-        Self::new(limit, 3600)
+    pub const fn per_hour(limit: NonZeroU32) -> Self {
+        Self::new(limit, SECS_PER_HOUR)
     }
 
     /// `limit` per day.
-    ///
-    /// # Errors
-    ///
-    /// [`RateLimitError::InvalidQuota`] when `limit` is zero.
-    pub fn per_day(limit: u32) -> Result<Self, RateLimitError> {
-        Self::new(limit, 86_400)
+    pub const fn per_day(limit: NonZeroU32) -> Self {
+        Self::new(limit, SECS_PER_DAY)
     }
 
     /// The number of units allowed per period (also the burst).
@@ -213,10 +194,11 @@ impl FromStr for Rate {
         let period_secs = multiplier
             .checked_mul(unit_secs)
             .ok_or_else(|| invalid("the period is longer than 4294967295 seconds"))?;
-        if limit == 0 {
-            return Err(invalid("the count must be at least 1"));
-        }
-        Self::new(limit, period_secs)
+        let limit =
+            NonZeroU32::new(limit).ok_or_else(|| invalid("the count must be at least 1"))?;
+        let period_secs = NonZeroU32::new(period_secs)
+            .ok_or_else(|| invalid("the period multiplier must be at least 1"))?;
+        Ok(Self::new(limit, period_secs))
     }
 }
 
@@ -270,6 +252,7 @@ impl<'de> serde::Deserialize<'de> for Rate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
 
     fn rate(text: &str) -> (u32, u32) {
         let r: Rate = text.parse().unwrap();
@@ -338,7 +321,7 @@ mod tests {
     #[test]
     fn serde_uses_the_text_form() {
         let r: Rate = serde_json::from_str("\"10/5m\"").unwrap();
-        assert_eq!(r, Rate::new(10, 300).unwrap());
+        assert_eq!(r, Rate::new(nz(10), nz(300)));
         assert_eq!(serde_json::to_string(&r).unwrap(), "\"10/5m\"");
         let err = serde_json::from_str::<Rate>("\"10/M\"").unwrap_err();
         assert!(err.to_string().contains("accepted forms"));
@@ -353,7 +336,7 @@ mod tests {
 
     #[test]
     fn emission_interval_rounds_up() {
-        let r = Rate::per_second(3).unwrap();
+        let r = Rate::per_second(nz(3));
         assert_eq!(r.emission_interval(), Duration::from_nanos(333_333_334));
         assert!(r.tolerance_ns() >= r.period_ns());
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::algorithm::{Algorithm, Decision, nanos_until, units_needed};
+use super::codec::{BeReader, BeWriter};
 use super::{Rate, RateLimitError};
 use crate::clock::UnixTime;
 
@@ -70,8 +71,12 @@ impl SlidingLogState {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.entries.len() * Self::ENTRY_BYTES);
         for (at, units) in &self.entries {
-            out.extend_from_slice(&at.to_be_bytes());
-            out.extend_from_slice(&units.to_be_bytes());
+            out.extend_from_slice(
+                &BeWriter::<{ Self::ENTRY_BYTES }>::new()
+                    .u64(*at)
+                    .u32(*units)
+                    .finish(),
+            );
         }
         out
     }
@@ -84,7 +89,7 @@ impl SlidingLogState {
     /// times out of order, an entry of 0 units, or more units than the limit.
     pub fn from_bytes(bytes: &[u8], rate: &Rate) -> Result<Self, RateLimitError> {
         let invalid = |reason| RateLimitError::InvalidState {
-            algorithm: SlidingLog::NAME,
+            algorithm: "SlidingLog",
             reason,
         };
         let chunks = bytes.chunks_exact(Self::ENTRY_BYTES);
@@ -94,12 +99,11 @@ impl SlidingLogState {
         let mut entries = VecDeque::with_capacity(chunks.len().min(rate.limit() as usize));
         let mut total = 0u64;
         for chunk in chunks {
-            let (at, units) = chunk.split_at(8);
-            let mut at_buf = [0u8; 8];
-            at_buf.copy_from_slice(at);
-            let mut units_buf = [0u8; 4];
-            units_buf.copy_from_slice(units);
-            let (at, units) = (u64::from_be_bytes(at_buf), u32::from_be_bytes(units_buf));
+            let mut reader = BeReader::new(chunk);
+            let (at, units) = (
+                reader.u64().unwrap_or_default(),
+                reader.u32().unwrap_or_default(),
+            );
             if units == 0 {
                 return Err(invalid("an entry has 0 units"));
             }
@@ -118,7 +122,6 @@ impl SlidingLogState {
 
 impl Algorithm for SlidingLog {
     type State = SlidingLogState;
-    const NAME: &'static str = "sliding-log";
 
     fn fresh(_rate: &Rate, _now: UnixTime) -> SlidingLogState {
         SlidingLogState::default()
@@ -180,6 +183,14 @@ impl Algorithm for SlidingLog {
         })
     }
 
+    fn encode(state: &SlidingLogState) -> Vec<u8> {
+        state.to_bytes()
+    }
+
+    fn decode(rate: &Rate, bytes: &[u8]) -> Result<SlidingLogState, RateLimitError> {
+        SlidingLogState::from_bytes(bytes, rate)
+    }
+
     fn expires_at(rate: &Rate, state: &SlidingLogState) -> UnixTime {
         UnixTime::from_nanos(
             state
@@ -193,10 +204,11 @@ impl Algorithm for SlidingLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
 
     #[test]
     fn byte_form_round_trips_and_rejects_bad_input() {
-        let rate = Rate::per_minute(10).unwrap();
+        let rate = Rate::per_minute(nz(10));
         let mut state = SlidingLogState::default();
         for s in [1, 2, 2, 3] {
             SlidingLog::apply(&rate, &mut state, UnixTime::from_secs(s).unwrap(), 2).unwrap();
@@ -206,7 +218,7 @@ mod tests {
         let bytes = state.to_bytes();
         assert_eq!(SlidingLogState::from_bytes(&bytes, &rate).unwrap(), state);
         assert!(SlidingLogState::from_bytes(&bytes[..11], &rate).is_err());
-        let small = Rate::per_minute(7).unwrap();
+        let small = Rate::per_minute(nz(7));
         assert!(SlidingLogState::from_bytes(&bytes, &small).is_err());
         let mut swapped = bytes[12..24].to_vec();
         swapped.extend_from_slice(&bytes[..12]);
@@ -216,7 +228,7 @@ mod tests {
 
     #[test]
     fn expired_entries_are_dropped_at_exactly_one_period() {
-        let rate = Rate::per_minute(1).unwrap();
+        let rate = Rate::per_minute(nz(1));
         let t = |s: u64| UnixTime::from_secs(s).unwrap();
         let mut state = SlidingLogState::default();
         assert!(

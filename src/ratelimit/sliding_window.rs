@@ -3,18 +3,33 @@
 use serde::{Deserialize, Serialize};
 
 use super::algorithm::{Algorithm, Decision, nanos_until, units_needed};
+use super::codec::{self, BeReader, BeWriter};
 use super::fixed_window::window_of;
 use super::{Rate, RateLimitError};
 use crate::clock::UnixTime;
 
 /// Two fixed-window counters weighted into a sliding estimate.
 ///
-/// `estimate = previous * (1 - elapsed / period) + current`, where `elapsed` is
-/// the time since the current epoch-aligned window began; a request of `cost`
-/// is admitted when `estimate + cost <= limit`. The comparison is done in exact
-/// integer arithmetic (no floating point), so `retry_after` is exact to the
-/// nanosecond. The state is three numbers, and smooths the fixed window's
-/// boundary burst without a log's memory.
+/// `estimate = floor(previous * (1 - elapsed / period)) + current`, where
+/// `elapsed` is the time since the current epoch-aligned window began; a request
+/// of `cost` is admitted when `estimate + cost <= limit`. The previous window's
+/// weight is rounded *down* to whole units: a unit of it stops counting as soon
+/// as less than one whole unit of weight is left, so under steady overload each
+/// window's last slot opens inside the window and the long-run admission is the
+/// rate itself (`5/m` admits 5 a minute; comparing the unrounded estimate left
+/// the last slot open only at the window's very end, about 4.1 a minute). The
+/// comparison is exact integer arithmetic (no floating point), so `retry_after`
+/// is exact to the nanosecond. The state is three numbers, and smooths the fixed
+/// window's boundary burst without a log's memory.
+///
+/// **Bounds kept.** At most `limit` units are admitted within one epoch-aligned
+/// window, so a burst at one instant is exactly `limit`, and the long-run rate
+/// never exceeds the quota. Any interval of one `period` (not aligned) holds at
+/// most `2 * limit` units, and that bound is reached: `limit` units at the very
+/// end of one window, then `limit` more once the previous window weighs less
+/// than one unit (in the last `period / limit` of the next window). Use
+/// [`SlidingLog`](super::SlidingLog) or [`Gcra`](super::Gcra) where every rolling
+/// window must hold the limit exactly.
 ///
 /// ```
 /// use portcullis::clock::UnixTime;
@@ -23,9 +38,9 @@ use crate::clock::UnixTime;
 /// let rate: Rate = "10/m".parse()?;
 /// let t = |s| UnixTime::from_secs(s).unwrap();
 /// let (_, state) = SlidingWindow::decide(&rate, None, t(1_800_000_000), 10)?; // a full window
-/// // 15 s into the next window, 10 * 45/60 = 7.5 of the 10 still count.
+/// // 15 s into the next window, 10 * 45/60 = 7.5 of the 10 weigh: 7 whole units.
 /// let (d, _) = SlidingWindow::decide(&rate, Some(&state), t(1_800_000_075), 0)?;
-/// assert_eq!(d.remaining, 2);
+/// assert_eq!(d.remaining, 3);
 /// # Ok::<(), portcullis::ratelimit::RateLimitError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -58,36 +73,26 @@ impl SlidingWindowState {
 
     /// The fixed-size byte form: start (big-endian nanoseconds), previous, current.
     pub fn to_bytes(&self) -> [u8; Self::BYTES] {
-        let mut out = [0u8; Self::BYTES];
-        let (start, counts) = out.split_at_mut(8);
-        let (previous, current) = counts.split_at_mut(4);
-        start.copy_from_slice(&self.window_start.to_be_bytes());
-        previous.copy_from_slice(&self.previous.to_be_bytes());
-        current.copy_from_slice(&self.current.to_be_bytes());
-        out
+        BeWriter::new()
+            .u64(self.window_start)
+            .u32(self.previous)
+            .u32(self.current)
+            .finish()
     }
 
     /// Reads [`SlidingWindowState::to_bytes`]; every value is a valid state.
     pub fn from_bytes(bytes: [u8; Self::BYTES]) -> Self {
-        let (start, counts) = bytes.split_at(8);
-        let (previous, current) = counts.split_at(4);
-        let mut start_buf = [0u8; 8];
-        start_buf.copy_from_slice(start);
-        let mut previous_buf = [0u8; 4];
-        previous_buf.copy_from_slice(previous);
-        let mut current_buf = [0u8; 4];
-        current_buf.copy_from_slice(current);
+        let mut reader = BeReader::new(&bytes);
         Self {
-            window_start: u64::from_be_bytes(start_buf),
-            previous: u32::from_be_bytes(previous_buf),
-            current: u32::from_be_bytes(current_buf),
+            window_start: reader.u64().unwrap_or_default(),
+            previous: reader.u32().unwrap_or_default(),
+            current: reader.u32().unwrap_or_default(),
         }
     }
 }
 
 impl Algorithm for SlidingWindow {
     type State = SlidingWindowState;
-    const NAME: &'static str = "sliding-window";
 
     fn fresh(rate: &Rate, now: UnixTime) -> SlidingWindowState {
         SlidingWindowState {
@@ -119,24 +124,26 @@ impl Algorithm for SlidingWindow {
         let start = state.window_start;
         // A clock that went back counts as the start of the stored window.
         let elapsed = now.saturating_sub(start).min(period);
-        let p = u128::from(period);
-        let limit = u128::from(rate.limit());
-        let previous = u128::from(state.previous);
-        let current = u128::from(state.current);
-        // estimate * period, exactly.
-        let weighted = previous * u128::from(period - elapsed) + current * p;
-        let allowed = weighted + u128::from(units) * p <= limit * p;
+        let limit = rate.limit();
+        let units_in = |previous: u32, current: u32| -> u32 {
+            // floor(previous * (period - elapsed) / period): at most `previous`.
+            let weight = u128::from(previous) * u128::from(period - elapsed) / u128::from(period);
+            u32::try_from(weight)
+                .unwrap_or(previous)
+                .saturating_add(current)
+        };
+        let allowed = u64::from(units_in(state.previous, state.current)) + u64::from(units)
+            <= u64::from(limit);
+        let (previous, current) = (state.previous, state.current);
         if allowed && cost > 0 {
             state.current = state.current.saturating_add(cost);
         }
         let retry_at = if allowed {
             now
         } else {
-            retry_time(start, period, limit, previous, current, u128::from(units))
+            retry_time(start, period, limit, previous, current, units)
         };
-        let weighted = u128::from(state.previous) * u128::from(period - elapsed)
-            + u128::from(state.current) * p;
-        let remaining = (limit * p).saturating_sub(weighted) / p;
+        let remaining = limit.saturating_sub(units_in(state.previous, state.current));
         let reset_at = if state.current > 0 {
             start.saturating_add(period.saturating_mul(2))
         } else if state.previous > 0 {
@@ -147,10 +154,18 @@ impl Algorithm for SlidingWindow {
         Ok(Decision {
             allowed,
             limit: rate.limit(),
-            remaining: u32::try_from(remaining).unwrap_or(rate.limit()),
+            remaining,
             retry_after: nanos_until(now, retry_at),
             reset_after: nanos_until(now, reset_at),
         })
+    }
+
+    fn encode(state: &SlidingWindowState) -> Vec<u8> {
+        state.to_bytes().to_vec()
+    }
+
+    fn decode(_rate: &Rate, bytes: &[u8]) -> Result<SlidingWindowState, RateLimitError> {
+        codec::fixed(bytes, "SlidingWindow").map(SlidingWindowState::from_bytes)
     }
 
     fn expires_at(rate: &Rate, state: &SlidingWindowState) -> UnixTime {
@@ -165,21 +180,20 @@ impl Algorithm for SlidingWindow {
 /// The earliest time a refused request of `units` fits: within the current
 /// window once the previous window's weight has decayed enough, else in the
 /// next window once the current one's has.
-fn retry_time(
-    start: u64,
-    period: u64,
-    limit: u128,
-    previous: u128,
-    current: u128,
-    units: u128,
-) -> u64 {
+fn retry_time(start: u64, period: u64, limit: u32, previous: u32, current: u32, units: u32) -> u64 {
     let p = u128::from(period);
-    // Solve count * (period - e) <= room * period for the smallest offset e.
-    let offset = |count: u128, room: u128| -> u64 {
-        let keep = (room * p).checked_div(count).map_or(p, |k| k.min(p));
+    // The smallest offset e with floor(count * (period - e) / period) <= room:
+    // count * (period - e) < (room + 1) * period, so the largest weight kept is
+    // ceil((room + 1) * period / count) - 1.
+    let offset = |count: u32, room: u32| -> u64 {
+        let need = (u128::from(room) + 1) * p;
+        let keep = match u128::from(count) {
+            0 => p,
+            count => need.div_ceil(count).saturating_sub(1).min(p),
+        };
         u64::try_from(p - keep).unwrap_or(period)
     };
-    match limit.checked_sub(current + units) {
+    match limit.checked_sub(current.saturating_add(units)) {
         Some(room) => start.saturating_add(offset(previous, room)),
         None => start
             .saturating_add(period)
@@ -190,6 +204,7 @@ fn retry_time(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
     use std::time::Duration;
 
     #[test]
@@ -203,26 +218,30 @@ mod tests {
     }
 
     #[test]
-    fn previous_window_decays_linearly() {
-        let rate = Rate::per_minute(10).unwrap();
-        let t = |ms: u64| UnixTime::from_nanos(ms * 1_000_000);
-        let mut state = SlidingWindow::fresh(&rate, t(0));
+    fn previous_window_weighs_in_whole_units() {
+        let rate = Rate::per_minute(nz(10));
+        let t = |ms: u64, ns: u64| UnixTime::from_nanos(ms * 1_000_000 + ns);
+        let mut state = SlidingWindow::fresh(&rate, t(0, 0));
         assert!(
-            SlidingWindow::apply(&rate, &mut state, t(0), 10)
+            SlidingWindow::apply(&rate, &mut state, t(0, 0), 10)
                 .unwrap()
                 .allowed
         );
-        // At 60 s the previous 10 all weigh: refused until 6 s into the window.
-        let refused = SlidingWindow::apply(&rate, &mut state, t(60_000), 1).unwrap();
+        // At 60 s the previous 10 all weigh; a nanosecond later only 9 whole units.
+        let refused = SlidingWindow::apply(&rate, &mut state, t(60_000, 0), 1).unwrap();
         assert!(!refused.allowed);
-        assert_eq!(refused.retry_after, Duration::from_secs(6));
+        assert_eq!(refused.retry_after, Duration::from_nanos(1));
         assert!(
-            !SlidingWindow::apply(&rate, &mut state, t(65_999), 1)
+            SlidingWindow::apply(&rate, &mut state, t(60_000, 1), 1)
                 .unwrap()
                 .allowed
         );
+        // 1 + floor(10 * (60 - e) / 60) <= 9 once e > 6 s.
+        let refused = SlidingWindow::apply(&rate, &mut state, t(66_000, 0), 1).unwrap();
+        assert!(!refused.allowed);
+        assert_eq!(refused.retry_after, Duration::from_nanos(1));
         assert!(
-            SlidingWindow::apply(&rate, &mut state, t(66_000), 1)
+            SlidingWindow::apply(&rate, &mut state, t(66_000, 1), 1)
                 .unwrap()
                 .allowed
         );
@@ -230,7 +249,7 @@ mod tests {
 
     #[test]
     fn a_full_current_window_waits_into_the_next() {
-        let rate = Rate::per_minute(4).unwrap();
+        let rate = Rate::per_minute(nz(4));
         let t = |s: u64| UnixTime::from_secs(s).unwrap();
         let mut state = SlidingWindow::fresh(&rate, t(0));
         assert!(
@@ -239,10 +258,16 @@ mod tests {
                 .allowed
         );
         let refused = SlidingWindow::apply(&rate, &mut state, t(30), 4).unwrap();
-        // Needs the previous 4 to weigh 0: the end of the next window.
-        assert_eq!(refused.retry_after, Duration::from_secs(90));
+        // Needs the previous 4 to weigh under one unit: 4 * (60 - e) < 60 once e > 45 s.
+        assert_eq!(
+            refused.retry_after,
+            Duration::from_secs(75) + Duration::from_nanos(1)
+        );
         let refused = SlidingWindow::apply(&rate, &mut state, t(30), 1).unwrap();
-        // 4 * (60 - e) / 60 <= 3 once e >= 15 s into the next window.
-        assert_eq!(refused.retry_after, Duration::from_secs(45));
+        // floor(4 * (60 - e) / 60) <= 3 from the first nanosecond of the next window.
+        assert_eq!(
+            refused.retry_after,
+            Duration::from_secs(30) + Duration::from_nanos(1)
+        );
     }
 }

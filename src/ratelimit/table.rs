@@ -97,6 +97,23 @@ impl RateTable {
         self
     }
 
+    /// The scopes listed, with their rates, in name order.
+    pub fn scopes(&self) -> impl Iterator<Item = (&str, Rate)> {
+        self.scopes
+            .iter()
+            .map(|(scope, rate)| (scope.as_str(), *rate))
+    }
+
+    /// The default for authenticated users, if set.
+    pub const fn user(&self) -> Option<Rate> {
+        self.user
+    }
+
+    /// The default for anonymous clients, if set.
+    pub const fn anonymous(&self) -> Option<Rate> {
+        self.anonymous
+    }
+
     /// The limit for `client` calling `scope`, or `None` when nothing limits it.
     pub fn resolve(&self, scope: &str, client: &ClientKey) -> Option<ResolvedLimit> {
         let (scope, rate) = match self.scopes.get_key_value(scope) {
@@ -115,6 +132,7 @@ impl RateTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
 
     #[test]
     fn bad_rates_name_their_scope() {
@@ -127,13 +145,13 @@ mod tests {
     #[test]
     fn anonymous_default_and_unlimited() {
         let ip = ClientKey::ip("192.0.2.1".parse().unwrap());
-        let table = RateTable::new().with_scope("search", Rate::per_minute(30).unwrap());
+        let table = RateTable::new().with_scope("search", Rate::per_minute(nz(30)));
         assert_eq!(table.resolve("home", &ip), None);
         assert_eq!(
             table.resolve("search", &ip).unwrap().key,
             "search:ip:192.0.2.1"
         );
-        let table = table.with_anonymous(Rate::per_hour(100).unwrap());
+        let table = table.with_anonymous(Rate::per_hour(nz(100)));
         let limit = table.resolve("home", &ip).unwrap();
         assert_eq!(
             (limit.scope.as_str(), limit.key.as_str()),

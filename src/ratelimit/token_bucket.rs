@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::algorithm::{Algorithm, Decision, units_needed};
+use super::codec::{self, BeReader, BeWriter};
 use super::{Rate, RateLimitError};
 use crate::clock::UnixTime;
 
@@ -56,32 +57,25 @@ impl TokenBucketState {
 
     /// The fixed-size byte form: credit then time, big-endian nanoseconds.
     pub fn to_bytes(&self) -> [u8; Self::BYTES] {
-        let mut out = [0u8; Self::BYTES];
-        let (credit, updated) = out.split_at_mut(8);
-        credit.copy_from_slice(&self.credit_ns.to_be_bytes());
-        updated.copy_from_slice(&self.updated.to_be_bytes());
-        out
+        BeWriter::new()
+            .u64(self.credit_ns)
+            .u64(self.updated)
+            .finish()
     }
 
     /// Reads [`TokenBucketState::to_bytes`]; every value is a valid state
     /// (excess credit is capped at the bucket size when used).
     pub fn from_bytes(bytes: [u8; Self::BYTES]) -> Self {
-        let (credit, updated) = bytes.split_at(8);
-        let word = |part: &[u8]| {
-            let mut buf = [0u8; 8];
-            buf.copy_from_slice(part);
-            u64::from_be_bytes(buf)
-        };
+        let mut reader = BeReader::new(&bytes);
         Self {
-            credit_ns: word(credit),
-            updated: word(updated),
+            credit_ns: reader.u64().unwrap_or_default(),
+            updated: reader.u64().unwrap_or_default(),
         }
     }
 }
 
 impl Algorithm for TokenBucket {
     type State = TokenBucketState;
-    const NAME: &'static str = "token-bucket";
 
     fn fresh(rate: &Rate, now: UnixTime) -> TokenBucketState {
         TokenBucketState {
@@ -122,6 +116,14 @@ impl Algorithm for TokenBucket {
         })
     }
 
+    fn encode(state: &TokenBucketState) -> Vec<u8> {
+        state.to_bytes().to_vec()
+    }
+
+    fn decode(_rate: &Rate, bytes: &[u8]) -> Result<TokenBucketState, RateLimitError> {
+        codec::fixed(bytes, "TokenBucket").map(TokenBucketState::from_bytes)
+    }
+
     fn expires_at(rate: &Rate, state: &TokenBucketState) -> UnixTime {
         let missing = rate.tolerance_ns().saturating_sub(state.credit_ns);
         UnixTime::from_nanos(state.updated.saturating_add(missing))
@@ -131,6 +133,7 @@ impl Algorithm for TokenBucket {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ratelimit::nz;
 
     #[test]
     fn byte_form_round_trips() {
@@ -143,7 +146,7 @@ mod tests {
 
     #[test]
     fn refills_continuously_and_caps_at_the_limit() {
-        let rate = Rate::per_second(4).unwrap();
+        let rate = Rate::per_second(nz(4));
         let t0 = UnixTime::from_secs(1_000).unwrap();
         let mut state = TokenBucket::fresh(&rate, t0);
         let d = TokenBucket::apply(&rate, &mut state, t0, 4).unwrap();

@@ -4,8 +4,7 @@ use serde_json::{Map, Value, json};
 
 use portcullis::clock::UnixTime;
 use portcullis::ratelimit::{
-    Algorithm, AlgorithmKind, Decision, FixedWindow, Gcra, Rate, SlidingLog, SlidingWindow,
-    TokenBucket,
+    Algorithm, Decision, FixedWindow, Gcra, Rate, SlidingLog, SlidingWindow, TokenBucket,
 };
 
 use crate::cli::{Failure, Flags, Outcome, UsageError, for_each_line, for_each_line_with_fields};
@@ -22,10 +21,7 @@ pub(crate) fn run(op: &str, args: &[String]) -> Result<Outcome, UsageError> {
                 .require("rate")?
                 .parse()
                 .map_err(|e| UsageError::new(format!("--rate: {e}")))?;
-            let kind: AlgorithmKind = flags
-                .require("algorithm")?
-                .parse()
-                .map_err(|e| UsageError::new(format!("--algorithm: {e}")))?;
+            let simulate = algorithm_named(flags.require("algorithm")?)?;
             let cost = match flags.get("cost") {
                 None => 1,
                 Some(text) => text
@@ -39,18 +35,37 @@ pub(crate) fn run(op: &str, args: &[String]) -> Result<Outcome, UsageError> {
                         ))
                     })?,
             };
-            match kind {
-                AlgorithmKind::Gcra => simulate::<Gcra>(&rate, cost),
-                AlgorithmKind::TokenBucket => simulate::<TokenBucket>(&rate, cost),
-                AlgorithmKind::FixedWindow => simulate::<FixedWindow>(&rate, cost),
-                AlgorithmKind::SlidingLog => simulate::<SlidingLog>(&rate, cost),
-                AlgorithmKind::SlidingWindow => simulate::<SlidingWindow>(&rate, cost),
-            }
+            simulate(&rate, cost)
         }
         other => Err(UsageError::new(format!(
             "unknown ratelimit op `{other}`; expected parse or simulate"
         ))),
     }
+}
+
+/// A simulation over one algorithm.
+type Simulate = fn(&Rate, u32) -> Result<Outcome, UsageError>;
+
+/// The command line's algorithm names (the contract's `--algorithm` values).
+const ALGORITHMS: [(&str, Simulate); 5] = [
+    ("gcra", simulate::<Gcra>),
+    ("token-bucket", simulate::<TokenBucket>),
+    ("fixed-window", simulate::<FixedWindow>),
+    ("sliding-log", simulate::<SlidingLog>),
+    ("sliding-window", simulate::<SlidingWindow>),
+];
+
+fn algorithm_named(name: &str) -> Result<Simulate, UsageError> {
+    ALGORITHMS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, simulate)| *simulate)
+        .ok_or_else(|| {
+            UsageError::new(
+                "--algorithm: invalid setting algorithm: expected one of gcra, token-bucket, \
+                 fixed-window, sliding-log, sliding-window",
+            )
+        })
 }
 
 fn parse_line(line: &str) -> Result<Map<String, Value>, Failure> {

@@ -75,8 +75,9 @@ fn simulate_replays_timestamps_through_each_algorithm() {
         let expected = match algorithm {
             // One token back after period / limit.
             "gcra" | "token-bucket" => 29.75,
-            // The previous window's 2 must decay to 1: 30 s into the next window.
-            "sliding-window" => 89.75,
+            // The previous window's 2 must weigh under 2 whole units: one
+            // nanosecond into the next window.
+            "sliding-window" => 59.750_000_001,
             // The window (aligned to the epoch) or the oldest entry ends at +60.
             _ => 59.75,
         };

@@ -5,7 +5,9 @@
 
 Writes rates.json (how DRF's SimpleRateThrottle.parse_rate and django-ratelimit's
 _split_rate read each rate string) and drf_throttle.json (DRF's SimpleRateThrottle
-run over timestamp sequences with a fake clock: allow_request and wait()).
+run over timestamp sequences with a fake clock: allow_request and wait()) and
+drf_throttled.json (the 429 body and Retry-After header DRF's exception handler
+sends for a Throttled exception with a given wait).
 """
 
 import json
@@ -69,6 +71,21 @@ def throttle_run(rate, times):
     return {"rate": rate, "requests": out}
 
 
+def throttled_response(wait):
+    from rest_framework.exceptions import Throttled
+    from rest_framework.views import exception_handler
+
+    response = exception_handler(Throttled(wait=wait), {})
+    return {
+        "wait": wait,
+        "status": response.status_code,
+        "retry_after": response["Retry-After"],
+        "body": json.dumps(response.data, separators=(",", ":")),
+    }
+
+
+WAITS = [0.25, 1.0, 1.5, 2.0, 59.75, 60.0, 61.000001, 3600.0]
+
 SEQUENCES = [
     ("3/m", [1000.0, 1000.0, 1000.0, 1000.0, 1010.5, 1059.75, 1060.0, 1060.0, 1061.0, 1130.0]),
     ("1/s", [5.0, 5.25, 5.5, 5.75, 6.0, 6.0, 7.5, 8.25, 8.5]),
@@ -86,4 +103,7 @@ if __name__ == "__main__":
         f.write("\n")
     with open(os.path.join(HERE, "drf_throttle.json"), "w") as f:
         json.dump({"versions": VERSIONS, "runs": [throttle_run(r, ts) for r, ts in SEQUENCES]}, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(HERE, "drf_throttled.json"), "w") as f:
+        json.dump({"versions": VERSIONS, "responses": [throttled_response(w) for w in WAITS]}, f, indent=1)
         f.write("\n")
