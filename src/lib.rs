@@ -82,6 +82,7 @@ pub mod apikey;
 pub mod audit;
 pub mod clock;
 pub mod crypto;
+pub mod deploy;
 pub mod error;
 pub mod password;
 pub mod ratelimit;
