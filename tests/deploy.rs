@@ -67,7 +67,9 @@ fn the_hardened_configuration_has_no_finding() {
 #[test]
 fn the_readme_shows_the_hardened_configuration() {
     let readme = include_str!("../README.md");
-    let start = readme.find("## Deployment check").expect("a Deployment check section");
+    let start = readme
+        .find("## Deployment check")
+        .expect("a Deployment check section");
     let block = &readme[start..];
     let json_start = block.find("```json\n").unwrap() + "```json\n".len();
     let json_end = block[json_start..].find("```").unwrap() + json_start;
@@ -100,7 +102,10 @@ fn levels_follow_django() {
     let f = findings(&with("SECURE_REFERRER_POLICY", Some(json!("nonsense"))));
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].level(), Level::Error);
-    assert!(f[0].message().contains("\n\tHINT: Valid values are: no-referrer, "));
+    assert!(
+        f[0].message()
+            .contains("\n\tHINT: Valid values are: no-referrer, ")
+    );
     let f = findings(&with("DEBUG", Some(json!(true))));
     assert_eq!((f[0].id(), f[0].level()), ("security.W018", Level::Warning));
 }
@@ -113,17 +118,32 @@ fn fires(settings: &Value, id: &str) {
 #[test]
 fn token_w001_signing_key_equal_to_secret_key() {
     let key = hardened()["SECRET_KEY"].clone();
-    fires(&with("SIMPLE_JWT.SIGNING_KEY", Some(key)), "portcullis.token.W001");
-    fires(&with("SIMPLE_JWT.SIGNING_KEY", None), "portcullis.token.W001");
-    fires(&with("SIMPLE_JWT.SIGNING_KEY", Some(Value::Null)), "portcullis.token.W001");
+    fires(
+        &with("SIMPLE_JWT.SIGNING_KEY", Some(key)),
+        "portcullis.token.W001",
+    );
+    fires(
+        &with("SIMPLE_JWT.SIGNING_KEY", None),
+        "portcullis.token.W001",
+    );
+    fires(
+        &with("SIMPLE_JWT.SIGNING_KEY", Some(Value::Null)),
+        "portcullis.token.W001",
+    );
 }
 
 #[test]
 fn token_w002_short_hmac_signing_key() {
     let short = "k".repeat(31);
-    fires(&with("SIMPLE_JWT.SIGNING_KEY", Some(json!(short))), "portcullis.token.W002");
+    fires(
+        &with("SIMPLE_JWT.SIGNING_KEY", Some(json!(short))),
+        "portcullis.token.W002",
+    );
     let exactly = "k".repeat(32);
-    assert_eq!(ids(&with("SIMPLE_JWT.SIGNING_KEY", Some(json!(exactly)))), Vec::<&str>::new());
+    assert_eq!(
+        ids(&with("SIMPLE_JWT.SIGNING_KEY", Some(json!(exactly)))),
+        Vec::<&str>::new()
+    );
     // An asymmetric algorithm's key is a PEM document, not an HMAC secret.
     let mut es = with("SIMPLE_JWT.SIGNING_KEY", Some(json!(short)));
     es["SIMPLE_JWT"]["ALGORITHM"] = json!("ES256");
@@ -141,7 +161,10 @@ fn token_w003_access_lifetime_over_one_hour() {
         "portcullis.token.W003",
     );
     for ok in [json!(3600), json!("1h"), json!(900.5), json!("15m")] {
-        assert_eq!(ids(&with("SIMPLE_JWT.ACCESS_TOKEN_LIFETIME", Some(ok))), Vec::<&str>::new());
+        assert_eq!(
+            ids(&with("SIMPLE_JWT.ACCESS_TOKEN_LIFETIME", Some(ok))),
+            Vec::<&str>::new()
+        );
     }
 }
 
@@ -160,11 +183,18 @@ fn token_w004_rotation_without_blacklist() {
 fn token_w005_algorithm_none_or_unsupported() {
     for bad in ["none", "None", "HS1", "hs256", ""] {
         let f = findings(&with("SIMPLE_JWT.ALGORITHM", Some(json!(bad))));
-        assert_eq!(f.iter().map(Finding::id).collect::<Vec<_>>(), ["portcullis.token.W005"], "{bad}");
+        assert_eq!(
+            f.iter().map(Finding::id).collect::<Vec<_>>(),
+            ["portcullis.token.W005"],
+            "{bad}"
+        );
         let forged = f[0].message().contains("forged");
         assert_eq!(forged, bad.eq_ignore_ascii_case("none"), "{bad}");
     }
-    assert_eq!(ids(&with("SIMPLE_JWT.ALGORITHM", Some(json!("HS512")))), Vec::<&str>::new());
+    assert_eq!(
+        ids(&with("SIMPLE_JWT.ALGORITHM", Some(json!("HS512")))),
+        Vec::<&str>::new()
+    );
 }
 
 #[test]
@@ -177,8 +207,14 @@ fn token_w006_refresh_shorter_than_access() {
 
 #[test]
 fn cors_w001_any_origin_with_credentials() {
-    fires(&with("CORS_ALLOW_ALL_ORIGINS", Some(json!(true))), "portcullis.cors.W001");
-    fires(&with("CORS_ALLOWED_ORIGINS", Some(json!(["*"]))), "portcullis.cors.W001");
+    fires(
+        &with("CORS_ALLOW_ALL_ORIGINS", Some(json!(true))),
+        "portcullis.cors.W001",
+    );
+    fires(
+        &with("CORS_ALLOWED_ORIGINS", Some(json!(["*"]))),
+        "portcullis.cors.W001",
+    );
     fires(
         &with("CORS_ALLOWED_ORIGIN_REGEXES", Some(json!(["^.*$"]))),
         "portcullis.cors.W001",
@@ -195,8 +231,14 @@ fn cors_w001_any_origin_with_credentials() {
 
 #[test]
 fn password_w001_no_validators() {
-    fires(&with("AUTH_PASSWORD_VALIDATORS", Some(json!([]))), "portcullis.password.W001");
-    fires(&with("AUTH_PASSWORD_VALIDATORS", None), "portcullis.password.W001");
+    fires(
+        &with("AUTH_PASSWORD_VALIDATORS", Some(json!([]))),
+        "portcullis.password.W001",
+    );
+    fires(
+        &with("AUTH_PASSWORD_VALIDATORS", None),
+        "portcullis.password.W001",
+    );
 }
 
 #[test]
@@ -206,7 +248,8 @@ fn password_w002_minimum_length_under_12() {
     fires(&s, "portcullis.password.W002");
     s["AUTH_PASSWORD_VALIDATORS"][1]["OPTIONS"] = json!({});
     fires(&s, "portcullis.password.W002");
-    s["AUTH_PASSWORD_VALIDATORS"][1] = json!({"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"});
+    s["AUTH_PASSWORD_VALIDATORS"][1] =
+        json!({"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"});
     fires(&s, "portcullis.password.W002");
     s["AUTH_PASSWORD_VALIDATORS"][1] = json!({
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -239,11 +282,17 @@ fn ratelimit_w001_w002_missing_anon_or_login_rate() {
 fn crypto_w001_invalid_encryption_key() {
     let key = "not-a-fernet-key-at-all";
     let f = findings(&with("ENCRYPTION_KEY", Some(json!(key))));
-    assert_eq!(f.iter().map(Finding::id).collect::<Vec<_>>(), ["portcullis.crypto.W001"]);
+    assert_eq!(
+        f.iter().map(Finding::id).collect::<Vec<_>>(),
+        ["portcullis.crypto.W001"]
+    );
     assert!(!f[0].message().contains(key));
     let good = portcullis::crypto::Fernet::generate_key().unwrap();
     let two = format!("{},{}", good.expose_secret(), good.expose_secret());
-    assert_eq!(ids(&with("ENCRYPTION_KEY", Some(json!(two)))), Vec::<&str>::new());
+    assert_eq!(
+        ids(&with("ENCRYPTION_KEY", Some(json!(two)))),
+        Vec::<&str>::new()
+    );
     assert_eq!(ids(&with("ENCRYPTION_KEY", None)), Vec::<&str>::new());
 }
 
@@ -251,9 +300,18 @@ fn crypto_w001_invalid_encryption_key() {
 fn a_wrong_type_is_an_error_naming_the_setting() {
     for (settings, name) in [
         (json!({"DEBUG": "False"}), "setting DEBUG: "),
-        (json!({"SECURE_HSTS_SECONDS": -1}), "setting SECURE_HSTS_SECONDS: "),
-        (json!({"ALLOWED_HOSTS": "example.com"}), "setting ALLOWED_HOSTS: "),
-        (json!({"SECURE_REFERRER_POLICY": 5}), "setting SECURE_REFERRER_POLICY: "),
+        (
+            json!({"SECURE_HSTS_SECONDS": -1}),
+            "setting SECURE_HSTS_SECONDS: ",
+        ),
+        (
+            json!({"ALLOWED_HOSTS": "example.com"}),
+            "setting ALLOWED_HOSTS: ",
+        ),
+        (
+            json!({"SECURE_REFERRER_POLICY": 5}),
+            "setting SECURE_REFERRER_POLICY: ",
+        ),
         (
             json!({"SIMPLE_JWT": {"ACCESS_TOKEN_LIFETIME": "forever"}}),
             "setting SIMPLE_JWT.ACCESS_TOKEN_LIFETIME: ",
@@ -262,12 +320,18 @@ fn a_wrong_type_is_an_error_naming_the_setting() {
             json!({"SIMPLE_JWT": {"ACCESS_TOKEN_LIFETIME": -5}}),
             "setting SIMPLE_JWT.ACCESS_TOKEN_LIFETIME: ",
         ),
-        (json!({"SIMPLE_JWT": {"ALGORITHM": 256}}), "setting SIMPLE_JWT.ALGORITHM: "),
+        (
+            json!({"SIMPLE_JWT": {"ALGORITHM": 256}}),
+            "setting SIMPLE_JWT.ALGORITHM: ",
+        ),
         (
             json!({"REST_FRAMEWORK": {"DEFAULT_THROTTLE_RATES": {"anon": "lots"}}}),
             "setting REST_FRAMEWORK.DEFAULT_THROTTLE_RATES.anon: ",
         ),
-        (json!({"AUTH_PASSWORD_VALIDATORS": [{"OPTIONS": {}}]}), "setting AUTH_PASSWORD_VALIDATORS: "),
+        (
+            json!({"AUTH_PASSWORD_VALIDATORS": [{"OPTIONS": {}}]}),
+            "setting AUTH_PASSWORD_VALIDATORS: ",
+        ),
     ] {
         let err = serde_json::from_value::<Settings>(settings.clone()).unwrap_err();
         assert!(err.to_string().starts_with(name), "{settings}: {err}");
@@ -300,7 +364,10 @@ fn unknown_settings_are_ignored_and_a_repeated_one_is_refused() {
     .unwrap();
     assert!(settings.debug);
     let err = serde_json::from_str::<Settings>(r#"{"DEBUG": false, "DEBUG": true}"#).unwrap_err();
-    assert!(err.to_string().contains("setting DEBUG given twice"), "{err}");
+    assert!(
+        err.to_string().contains("setting DEBUG given twice"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -121,10 +121,10 @@ pub(super) fn check(s: &Settings, out: &mut Vec<Finding>) {
         }
         Some(_) => {}
     }
-    if let Some(coop) = &s.secure_cross_origin_opener_policy {
-        if !CROSS_ORIGIN_OPENER_POLICY_VALUES.contains(&coop.as_str()) {
-            out.push(Finding::new("security.E024", Level::Error, E024.to_owned()));
-        }
+    if let Some(coop) = &s.secure_cross_origin_opener_policy
+        && !CROSS_ORIGIN_OPENER_POLICY_VALUES.contains(&coop.as_str())
+    {
+        out.push(Finding::new("security.E024", Level::Error, E024.to_owned()));
     }
     if !s.csrf_use_sessions && !s.csrf_cookie_secure {
         out.push(warn("security.W016", W016));

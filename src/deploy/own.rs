@@ -105,13 +105,18 @@ fn token(s: &Settings, out: &mut Vec<Finding>) {
 /// A CORS regex that matches any origin: made only of `^`, `$`, `.`, `*`, `+`, with a
 /// `.` (`.*`, `^.+$`, ...). Other regexes are taken as written by someone who meant them.
 fn matches_everything(regex: &str) -> bool {
-    regex.contains('.') && regex.chars().all(|c| matches!(c, '^' | '$' | '.' | '*' | '+'))
+    regex.contains('.')
+        && regex
+            .chars()
+            .all(|c| matches!(c, '^' | '$' | '.' | '*' | '+'))
 }
 
 fn cors(s: &Settings, out: &mut Vec<Finding>) {
     let any_origin = s.cors_allow_all_origins
         || s.cors_allowed_origins.iter().any(|o| o == "*")
-        || s.cors_allowed_origin_regexes.iter().any(|r| matches_everything(r));
+        || s.cors_allowed_origin_regexes
+            .iter()
+            .any(|r| matches_everything(r));
     if any_origin && s.cors_allow_credentials {
         out.push(warn(
             "portcullis.cors.W001",
@@ -181,15 +186,15 @@ fn throttle(s: &Settings, out: &mut Vec<Finding>) {
 }
 
 fn crypto(s: &Settings, out: &mut Vec<Finding>) {
-    if let Some(key) = &s.encryption_key {
-        if MultiFernet::from_keys_text(key.expose_secret()).is_err() {
-            out.push(warn(
-                "portcullis.crypto.W001",
-                "ENCRYPTION_KEY is not a Fernet key (base64url of 32 bytes, or several separated \
+    if let Some(key) = &s.encryption_key
+        && MultiFernet::from_keys_text(key.expose_secret()).is_err()
+    {
+        out.push(warn(
+            "portcullis.crypto.W001",
+            "ENCRYPTION_KEY is not a Fernet key (base64url of 32 bytes, or several separated \
                  by commas): encrypting or decrypting a field will fail at run time. Generate \
                  one with `portcullis keygen fernet`."
-                    .to_owned(),
-            ));
-        }
+                .to_owned(),
+        ));
     }
 }

@@ -273,7 +273,9 @@ impl<'de> Visitor<'de> for SettingsVisitor {
         while let Some(key) = map.next_key::<String>()? {
             let name = key.as_str();
             if is_known(name) && !seen.insert(key.clone()) {
-                return Err(de::Error::custom(format_args!("setting {name} given twice")));
+                return Err(de::Error::custom(format_args!(
+                    "setting {name} given twice"
+                )));
             }
             match name {
                 "DEBUG" => s.debug = value(&mut map, name)?,
@@ -385,7 +387,11 @@ impl<'de> Visitor<'de> for SimpleJwtVisitor {
                     once(&mut access, &name, value::<_, Lifetime>(&mut map, &name)?.0)?;
                 }
                 "REFRESH_TOKEN_LIFETIME" => {
-                    once(&mut refresh, &name, value::<_, Lifetime>(&mut map, &name)?.0)?;
+                    once(
+                        &mut refresh,
+                        &name,
+                        value::<_, Lifetime>(&mut map, &name)?.0,
+                    )?;
                 }
                 "ROTATE_REFRESH_TOKENS" => once(&mut rotate, &name, value(&mut map, &name)?)?,
                 "BLACKLIST_AFTER_ROTATION" => {
@@ -448,10 +454,9 @@ impl<'de> Visitor<'de> for RestFrameworkVisitor {
                 let text: BTreeMap<String, Option<String>> = value(&mut map, name)?;
                 let mut parsed = BTreeMap::new();
                 for (scope, rate) in text {
-                    let rate = rate
-                        .map(|r| r.parse::<Rate>())
-                        .transpose()
-                        .map_err(|e| de::Error::custom(format_args!("setting {name}.{scope}: {e}")))?;
+                    let rate = rate.map(|r| r.parse::<Rate>()).transpose().map_err(|e| {
+                        de::Error::custom(format_args!("setting {name}.{scope}: {e}"))
+                    })?;
                     parsed.insert(scope, rate);
                 }
                 once(&mut rates, name, parsed)?;

@@ -31,7 +31,12 @@ fn findings_make_the_line_not_ok_with_each_id_level_and_message() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["ok"], json!(false));
     assert_eq!(lines[0]["code"], json!("deploy_findings"));
-    assert!(lines[0]["message"].as_str().unwrap().contains("security.W018"));
+    assert!(
+        lines[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("security.W018")
+    );
     let findings = lines[0]["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 2);
     assert_eq!(findings[0]["id"], json!("security.W018"));
@@ -72,7 +77,10 @@ fn malformed_lines_are_not_ok_and_do_not_stop_the_run() {
     }
     assert_eq!(lines[2]["code"], json!("invalid_settings"));
     assert!(
-        lines[2]["message"].as_str().unwrap().starts_with("setting DEBUG: "),
+        lines[2]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("setting DEBUG: "),
         "{}",
         lines[2]
     );
@@ -86,7 +94,10 @@ fn a_secret_never_reaches_stdout() {
     settings["SECRET_KEY"] = json!("short-secret-hunter2");
     settings["ENCRYPTION_KEY"] = json!("bad-key-hunter2");
     settings["SECRET_KEY_FALLBACKS"] = json!(["old-hunter2"]);
-    let out = check(&format!("{settings}\n{}\n", json!({"SIMPLE_JWT": {"SIGNING_KEY": 7}})));
+    let out = check(&format!(
+        "{settings}\n{}\n",
+        json!({"SIMPLE_JWT": {"SIGNING_KEY": 7}})
+    ));
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(!stdout.contains("hunter2"), "{stdout}");
@@ -95,7 +106,10 @@ fn a_secret_never_reaches_stdout() {
 
 #[test]
 fn flags_and_unknown_operations_are_usage_errors() {
-    for args in [&["check", "deploy", "--strict"][..], &["check", "settings"][..]] {
+    for args in [
+        &["check", "deploy", "--strict"][..],
+        &["check", "settings"][..],
+    ] {
         let out = run_cli(args, "{}\n", &[]);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty());
