@@ -378,3 +378,16 @@ fn settings_load_from_toml() {
     let err = toml::from_str::<Settings>("DEBUG = 1").unwrap_err();
     assert!(err.to_string().contains("setting DEBUG: "), "{err}");
 }
+
+#[test]
+fn settings_built_in_rust_are_checked_alike() {
+    use portcullis::deploy::PasswordValidator;
+    let mut settings = Settings::default();
+    settings.auth_password_validators = vec![PasswordValidator::new(
+        "django.contrib.auth.password_validation.MinimumLengthValidator",
+        Some(10),
+    )];
+    let got: Vec<&str> = deploy::check(&settings).iter().map(Finding::id).collect();
+    assert!(got.contains(&"portcullis.password.W002"), "{got:?}");
+    assert!(!got.contains(&"portcullis.password.W001"), "{got:?}");
+}

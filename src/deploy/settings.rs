@@ -173,6 +173,17 @@ pub struct PasswordValidator {
     pub min_length: Option<u64>,
 }
 
+impl PasswordValidator {
+    /// A validator entry, for settings built in Rust rather than deserialized.
+    #[must_use]
+    pub fn new(name: impl Into<String>, min_length: Option<u64>) -> Self {
+        Self {
+            name: name.into(),
+            min_length,
+        }
+    }
+}
+
 fn min_length<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     #[derive(Deserialize)]
     struct Options {
