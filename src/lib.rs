@@ -30,6 +30,8 @@
 //! [`store`] ([`store::StoreError`], the typed failure of every state seam) and
 //! [`error`] ([`Error`]). The floor imports no room; rooms import the floor and
 //! never each other, and only [`error`] names every room, so errors point one way.
+//! Above the rooms sits the deployment check (`deploy`, feature `deploy`), which
+//! reads the settings of several rooms the way Django's `check --deploy` does.
 //!
 //! ## What the host plugs in
 //!
@@ -81,6 +83,7 @@
 //! | `password` | `password` | `argon2`, `bcrypt`, `scrypt`, `ring`, `unicode-normalization` |
 //! | `ratelimit` | `ratelimit` | `hashbrown` |
 //! | `web` | `web`, `apikey`, `audit` | `ring`, `time` |
+//! | `deploy` | `deploy`: the deployment check over Django-named settings (turns on `token`, `crypto`, `ratelimit`) | none beyond those rooms' |
 //!
 //! Every room is on by default. For one room:
 //!
@@ -130,6 +133,8 @@ pub mod audit;
 pub mod clock;
 #[cfg(feature = "crypto")]
 pub mod crypto;
+#[cfg(feature = "deploy")]
+pub mod deploy;
 pub mod error;
 #[cfg(feature = "password")]
 pub mod password;

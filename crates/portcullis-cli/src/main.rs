@@ -10,6 +10,7 @@
 //! false); exit 0 when every input was ok, 1 when any was not, 2 for a usage or
 //! configuration error (message on stderr, nothing on stdout).
 
+mod check;
 mod cli;
 mod crypto;
 mod keygen;
@@ -61,6 +62,9 @@ usage: portcullis <domain> <op> [flags]
   token inspect                   stdin a token; decodes WITHOUT verifying
     token flags: [--leeway S] [--audience X] [--issuer X] [--user-id-claim C]
                  [--token-type-claim C] [--jti-claim C] [--kid K] [--now UNIX_SECONDS]
+  check deploy                    stdin one JSON object of settings (Django's names) per
+                                  line; prints the deployment check's findings
+                                  (ok false, code deploy_findings, when there are any)
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -100,6 +104,7 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         "ratelimit" => ratelimit::run(op, flags),
         "password" => password::run(op, flags),
         "token" => token::run(op, flags),
+        "check" => check::run(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }
