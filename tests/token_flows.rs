@@ -191,8 +191,10 @@ fn revoke_all_refuses_every_token_up_to_the_call_and_accepts_the_next_login() {
 fn a_whole_second_iat_inside_the_cutoff_second_is_refused() {
     let svc = service(TokenConfig::simplejwt_defaults());
     let token = |iat: u64| {
-        forge(&json!({"token_type": "access", "exp": NOW + 300, "iat": iat,
-                      "jti": format!("{iat:032}"), "user_id": "7"}))
+        forge(
+            &json!({"token_type": "access", "exp": NOW + 300, "iat": iat,
+                      "jti": format!("{iat:032}"), "user_id": "7"}),
+        )
     };
     svc.revoke_user_before("7", at_ms(NOW, 400)).unwrap();
     let check = at(NOW + 2);
@@ -285,7 +287,11 @@ fn numeric_dates_that_are_not_numbers_in_range_are_refused() {
     ] {
         let token = forge(&json!({"token_type": "access", "exp": exp,
             "iat": NOW, "jti": "0123456789abcdef0123456789abcdef", "user_id": "7"}));
-        assert_eq!(svc.verify_access(&token, at(NOW)), Err(bad.clone()), "{exp}");
+        assert_eq!(
+            svc.verify_access(&token, at(NOW)),
+            Err(bad.clone()),
+            "{exp}"
+        );
     }
 }
 
@@ -357,8 +363,5 @@ fn a_sliding_token_logged_out_stays_dead_in_every_renewed_copy() {
         );
     }
     // Once no copy can verify any more, the entry goes.
-    assert_eq!(
-        svc.purge_expired(at(NOW + 86_400 + 300 + 60)).unwrap(),
-        1
-    );
+    assert_eq!(svc.purge_expired(at(NOW + 86_400 + 300 + 60)).unwrap(), 1);
 }

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::store::StoreError;
+
 /// Why a token is "invalid" in SimpleJWT's sense (all share its message "Token is invalid").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -89,9 +91,16 @@ pub enum TokenError {
     /// A key could not be loaded; says what was expected, never the key.
     #[error("token key: {0}")]
     Key(String),
-    /// The revocation store refused or failed (for example, it is full).
+    /// The revocation store refused or failed (for example, it is full); the
+    /// backend's own error is the [`StoreError`]'s `source()`.
     #[error("revocation store: {0}")]
-    Store(String),
+    Store(#[source] StoreError),
+}
+
+impl From<StoreError> for TokenError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
 }
 
 impl TokenError {

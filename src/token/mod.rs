@@ -46,23 +46,25 @@
 mod claims;
 mod codec;
 mod config;
+mod engine;
 mod error;
 mod keys;
 pub mod provider;
+mod refresh;
 mod revocation;
 mod service;
 
 pub use claims::{Claims, TokenKind};
 pub use codec::{Unverified, inspect};
 pub use config::{TokenConfig, format_duration, parse_duration};
+pub use engine::{Tokens, Verified};
 pub use error::{Invalid, TokenError, parse_authorization_header, www_authenticate};
 pub use keys::{Algorithm, KeyFamily, Keyring, MIN_HMAC_SECRET, SigningKey, VerifyingKey};
+pub use refresh::{RefreshPlan, Refreshed, StoreAnswer, StoreStep, TokenPair};
 pub use revocation::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status,
 };
-pub use service::{
-    RefreshPlan, Refreshed, StoreAnswer, StoreStep, TokenPair, TokenService, Tokens, Verified,
-};
+pub use service::TokenService;
 
 /// The claim that carries a refresh family id (copied into derived tokens).
 pub const FAMILY_CLAIM: &str = "family";
