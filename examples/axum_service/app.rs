@@ -292,6 +292,12 @@ impl App {
         })
     }
 
+    /// Drops revocation entries that no longer matter (run on a timer by the
+    /// server, so the in-memory store never fills with moot entries).
+    pub(crate) fn purge_revocations(&self) -> Result<usize, TokenError> {
+        self.tokens.purge_expired(now())
+    }
+
     /// The in-memory limits for `login_rate` and `api_rate`.
     pub(crate) fn memory_limits(login_rate: &Rate, api_rate: &Rate) -> Result<Limits, String> {
         let config = KeyedLimiterConfig::default();

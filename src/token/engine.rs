@@ -346,6 +346,7 @@ impl Tokens {
                 format!("`{name}` is set by the crate and cannot be given"),
             ));
         }
+        self.check_issue_claims(&claims)?;
         claims.insert(
             self.names.user_id.clone(),
             Value::String(user_id.to_owned()),

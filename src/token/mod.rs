@@ -53,6 +53,7 @@ pub mod provider;
 mod refresh;
 mod revocation;
 mod service;
+mod user;
 
 pub use claims::{Claims, TokenKind};
 pub use codec::{Unverified, inspect};
@@ -65,6 +66,7 @@ pub use revocation::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status,
 };
 pub use service::TokenService;
+pub use user::password_hash_claim;
 
 /// The claim that carries a refresh family id (copied into derived tokens).
 pub const FAMILY_CLAIM: &str = "family";
