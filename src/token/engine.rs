@@ -6,7 +6,7 @@
 //! the same steps against a [`RevocationStore`](super::RevocationStore). An async host
 //! (Redis) uses [`Tokens`] directly: `verify` or `begin_refresh`, then its own store
 //! query on the returned [`Lookup`], then `finish`; for logout and revocation it
-//! records the [`Revocation`]s that [`Tokens::logout`], [`Tokens::revoke_token`],
+//! records the [`Revocation`] that [`Tokens::logout`], [`Tokens::revoke_token`],
 //! [`Tokens::revoke_jti`] and [`Tokens::revoke_user_before`] return.
 
 use std::time::Duration;
@@ -523,25 +523,24 @@ impl Tokens {
         )
     }
 
-    /// The revocations a logout with `verified` records (after its status came back
+    /// The revocation a logout with `verified` records (after its status came back
     /// active): a refresh token's family (every token rotated or minted from the same
     /// login, the presented one included, so one entry does), or a sliding token's
     /// id, kept until its last possible renewal has expired.
     ///
     /// # Errors
     /// [`TokenError::WrongType`] for any other kind, [`TokenError::NoType`] untyped.
-    pub fn logout(&self, verified: &Verified) -> Result<Vec<Revocation>, TokenError> {
-        let jti = Revocation::Jti {
-            jti: verified.jti().to_owned(),
-            until: verified.dead_after(),
-        };
+    pub fn logout(&self, verified: &Verified) -> Result<Revocation, TokenError> {
         match verified.claims().token_type().map(TokenKind::from_claim) {
             None => Err(TokenError::NoType),
-            Some(Some(TokenKind::Refresh)) => Ok(vec![Revocation::Family {
+            Some(Some(TokenKind::Refresh)) => Ok(Revocation::Family {
                 family: verified.family_id().to_owned(),
                 until: self.family_until(verified.now()),
-            }]),
-            Some(Some(TokenKind::Sliding)) => Ok(vec![jti]),
+            }),
+            Some(Some(TokenKind::Sliding)) => Ok(Revocation::Jti {
+                jti: verified.jti().to_owned(),
+                until: verified.dead_after(),
+            }),
             Some(_) => Err(TokenError::WrongType),
         }
     }

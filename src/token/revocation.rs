@@ -100,17 +100,6 @@ pub enum Revocation {
     },
 }
 
-impl Revocation {
-    /// When the entry becomes moot.
-    pub fn until(&self) -> UnixTime {
-        match self {
-            Self::Jti { until, .. }
-            | Self::Family { until, .. }
-            | Self::UserBefore { until, .. } => *until,
-        }
-    }
-}
-
 /// Storage for revocation state. Implementations must make [`RevocationStore::consume`]
 /// atomic: of two concurrent calls for one `jti`, exactly one may see [`Consumed::Fresh`].
 pub trait RevocationStore: Send + Sync {

@@ -134,14 +134,11 @@ impl<S: RevocationStore> TokenService<S> {
     /// token; a store error.
     pub fn logout(&self, token: &str, now: UnixTime) -> Result<(), TokenError> {
         let verified = self.tokens.verify(token, None, now)?;
-        let revocations = self.tokens.logout(&verified)?;
+        let revocation = self.tokens.logout(&verified)?;
         if self.store.status(&verified.lookup())? == Status::Revoked {
             return Err(TokenError::Blacklisted);
         }
-        for revocation in revocations {
-            self.store.revoke(revocation)?;
-        }
-        Ok(())
+        Ok(self.store.revoke(revocation)?)
     }
 
     /// Revokes one token of any kind until it can no longer verify (see
