@@ -259,6 +259,31 @@ fn logout_everywhere_in_redis_splits_tokens_at_the_call_within_one_second() {
 }
 
 #[test]
+fn a_redis_failure_is_a_typed_store_error_keeping_the_redis_error() {
+    let server = redis();
+    let store = RedisStore::connect(&server.url(), "down:").unwrap();
+    let service = token_service(&store);
+    let t = portcullis::clock::Clock::now(&portcullis::clock::SystemClock);
+    let pair = service.issue_pair("7", &json!({}), t).unwrap();
+    service.verify_access(&pair.access, t).unwrap();
+    drop(server);
+    let err = service.verify_access(&pair.access, t).unwrap_err();
+    assert_eq!(err.code(), "store_unavailable");
+    let TokenError::Store(store_error) = &err else {
+        panic!("expected a store error, got {err:?}")
+    };
+    assert!(matches!(
+        store_error.kind(),
+        portcullis::store::StoreErrorKind::Unavailable | portcullis::store::StoreErrorKind::Timeout
+    ));
+    let source = std::error::Error::source(store_error).expect("the Redis error is kept");
+    assert!(
+        source.downcast_ref::<redis::RedisError>().is_some(),
+        "{source}"
+    );
+}
+
+#[test]
 fn revocations_expire_with_redis_ttls() {
     let server = redis();
     let store = RedisStore::connect(&server.url(), "ttl:").unwrap();
