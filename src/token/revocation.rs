@@ -144,6 +144,9 @@ struct Inner {
     /// The latest `now` a caller has given (lookups, purges): entries moot by then
     /// may be evicted to make room.
     seen: UnixTime,
+    /// The `now` of the last purge: a full store scans again only once time has
+    /// moved on, so a flood against a full store does not scan it per request.
+    purged_at: Option<UnixTime>,
 }
 
 impl Inner {
@@ -173,6 +176,7 @@ impl Inner {
 
     fn purge(&mut self, now: UnixTime) -> usize {
         self.seen = self.seen.max(now);
+        self.purged_at = Some(now);
         let before = self.len();
         self.jtis.retain(|_, (_, until)| *until > now);
         self.consumed = self
@@ -245,7 +249,7 @@ impl MemoryRevocationStore {
         let fits = |inner: &Inner| {
             inner.len() < self.capacity && (!consumption || inner.consumed < self.consume_capacity)
         };
-        if !fits(inner) {
+        if !fits(inner) && inner.purged_at.is_none_or(|at| at < inner.seen) {
             let now = inner.seen;
             inner.purge(now);
         }
