@@ -68,7 +68,11 @@ pub(crate) struct ClaimNames {
 ///
 /// The registered and SimpleJWT claims are parsed into typed fields up front; every
 /// claim, including custom ones, stays available through [`Claims::get`] and
-/// [`Claims::custom`].
+/// [`Claims::custom`]. NumericDates (`exp`, `nbf`, `iat`, `refresh_exp`) may be
+/// fractional (RFC 7519 section 2, as PyJWT accepts); a JSON number is an `f64`,
+/// which at today's epoch values resolves about a quarter of a microsecond, so a
+/// fraction is rounded to the microsecond. Strings, booleans, negatives and values
+/// past the year 2554 are refused.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Claims {
     map: Map<String, Value>,

@@ -79,7 +79,8 @@
 //! Tokens this crate issues carry `iat` to the millisecond (a fractional NumericDate,
 //! which PyJWT and SimpleJWT accept), so a user cutoff made at `now` refuses every
 //! token issued up to the call and accepts the next login in the same second; a
-//! whole-second `iat` inside the cutoff's second is refused (see [`Revocation`]).
+//! whole-second `iat` inside the cutoff's second is refused (see
+//! [`Revocation::UserBefore`]).
 //!
 //! ```
 //! use portcullis::clock::UnixTime;

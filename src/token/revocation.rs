@@ -11,16 +11,7 @@
 //! Async hosts do not implement the trait: they take the [`Lookup`] or [`Revocation`]
 //! from the pure step, run the equivalent query on their own store and hand back a
 //! [`Status`] or [`Consumed`] (see `Tokens::begin_refresh` and `Verified::lookup`).
-//!
-//! # Per-user cutoffs
-//!
-//! [`Revocation::UserBefore`] refuses every token of the user whose `iat` is at or
-//! before the cutoff. Tokens this crate issues carry `iat` to the millisecond, and
-//! `revoke_user_before(user, now)` keeps `now` to the millisecond, so a token issued
-//! before the call is refused and the login that follows it, even within the same
-//! second, is accepted (one issued within the same millisecond is refused). A
-//! whole-second `iat` (SimpleJWT's, truncated) inside the cutoff's second may stand
-//! for any moment of that second, so it is refused: the safe side.
+//! Per-user cutoffs keep milliseconds: see [`Revocation::UserBefore`].
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -89,7 +80,15 @@ pub enum Revocation {
         until: UnixTime,
     },
     /// Every token of `user` issued at or before `cutoff` (password change, "log out
-    /// everywhere"; see the module docs for whole-second `iat`s).
+    /// everywhere").
+    ///
+    /// Tokens this crate issues carry `iat` to the millisecond, and
+    /// `revoke_user_before(user, now)` keeps `now` to the millisecond, so a token
+    /// issued before the call is refused and the login that follows it, even within
+    /// the same second, is accepted (one issued within the same millisecond as the
+    /// call is refused). A whole-second `iat` (SimpleJWT's, truncated) inside the
+    /// cutoff's second may stand for any moment of that second, so it is refused:
+    /// the safe side.
     UserBefore {
         /// The user id.
         user: String,
