@@ -365,3 +365,76 @@ fn a_sliding_token_logged_out_stays_dead_in_every_renewed_copy() {
     // Once no copy can verify any more, the entry goes.
     assert_eq!(svc.purge_expired(at(NOW + 86_400 + 300 + 60)).unwrap(), 1);
 }
+
+#[test]
+fn revoke_token_revokes_one_token_for_exactly_as_long_as_it_can_verify() {
+    let mut config = TokenConfig::simplejwt_defaults();
+    config.leeway = Duration::from_secs(30);
+    let svc = service(config);
+    let pair = svc.issue_pair("7", &json!({}), at(NOW)).unwrap();
+    let other = svc.issue_pair("7", &json!({}), at(NOW)).unwrap();
+    // The sans-I/O step says what to record: the id, until exp plus the leeway.
+    let revocation = svc.tokens().revoke_token(&pair.access, at(NOW)).unwrap();
+    let jti = inspect(&pair.access, 8192).unwrap().claims["jti"].clone();
+    assert_eq!(
+        revocation,
+        portcullis::token::Revocation::Jti {
+            jti: jti.as_str().unwrap().to_owned(),
+            until: at(NOW + 300 + 30),
+        }
+    );
+    svc.revoke_token(&pair.access, at(NOW)).unwrap();
+    assert_eq!(
+        svc.verify_access(&pair.access, at(NOW + 1)),
+        Err(TokenError::Blacklisted)
+    );
+    svc.verify_access(&other.access, at(NOW + 1)).unwrap();
+    // Kept while the token is inside its leeway, dropped once it cannot verify.
+    assert_eq!(svc.purge_expired(at(NOW + 329)).unwrap(), 0);
+    assert_eq!(
+        svc.verify_access(&pair.access, at(NOW + 329)),
+        Err(TokenError::Blacklisted)
+    );
+    assert_eq!(svc.purge_expired(at(NOW + 330)).unwrap(), 1);
+    // A forged or expired token records nothing.
+    assert!(svc.revoke_token("not.a.token", at(NOW)).is_err());
+    assert_eq!(
+        svc.revoke_token(&other.access, at(NOW + 330)),
+        Err(TokenError::Expired)
+    );
+    assert!(svc.store().is_empty());
+}
+
+#[test]
+fn revoke_jti_takes_a_blacklisted_id_from_django() {
+    let svc = service(TokenConfig::simplejwt_defaults());
+    let pair = svc.issue_pair("7", &json!({}), at(NOW)).unwrap();
+    let claims = inspect(&pair.refresh, 8192).unwrap().claims;
+    let jti = claims["jti"].as_str().unwrap();
+    let exp = claims["exp"].as_u64().unwrap();
+    svc.revoke_jti(jti, at(exp)).unwrap();
+    assert_eq!(
+        svc.refresh(&pair.refresh, at(NOW + 1)),
+        Err(TokenError::Blacklisted)
+    );
+    assert_eq!(
+        svc.tokens().revoke_jti(jti, at(exp)),
+        portcullis::token::Revocation::Jti {
+            jti: jti.to_owned(),
+            until: at(exp)
+        }
+    );
+    assert_eq!(svc.purge_expired(at(exp)).unwrap(), 1);
+}
+
+#[test]
+fn revoking_a_sliding_token_covers_its_last_renewal() {
+    let svc = service(TokenConfig::simplejwt_defaults());
+    let token = svc.issue_sliding("7", &json!({}), at(NOW)).unwrap();
+    let revocation = svc.tokens().revoke_token(&token, at(NOW)).unwrap();
+    // refresh_exp (a day) plus the sliding lifetime (five minutes), no leeway here.
+    let portcullis::token::Revocation::Jti { until, .. } = revocation else {
+        panic!("one id")
+    };
+    assert_eq!(until, at(NOW + 86_400 + 300));
+}
