@@ -1,5 +1,6 @@
-//! The sans-I/O refresh: verify the refresh token, say which store step it needs,
-//! mint the new tokens from the store's answer, and the revocation a replay records.
+//! Pairs and their refresh, sans I/O: the login pair (no store needed), then for a
+//! refresh: verify the refresh token, say which store step it needs, mint the new
+//! tokens from the store's answer, and the revocation a replay records.
 
 use serde::Serialize;
 
