@@ -398,7 +398,7 @@ mod tests {
         assert!(c.check_revoke_token);
         c.validate().unwrap();
         let mut clash = TokenConfig::simplejwt_defaults();
-        clash.revoke_token_claim = "jti".into();
+        clash.revoke_token_claim = "exp".into();
         assert!(matches!(
             clash.validate(),
             Err(TokenError::Config {
@@ -406,6 +406,8 @@ mod tests {
                 ..
             })
         ));
+        clash.revoke_token_claim = "user_id".into();
+        assert!(matches!(clash.validate(), Err(TokenError::Config { .. })));
     }
 
     #[test]
