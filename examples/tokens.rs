@@ -37,7 +37,7 @@ fn main() -> Result<(), portcullis::Error> {
         "access token for user {:?} with role {:?}, expires at {}",
         claims.user_id(),
         claims.get("role"),
-        claims.exp()
+        claims.exp().as_secs()
     );
 
     println!("== refresh with rotation");
@@ -61,10 +61,11 @@ fn main() -> Result<(), portcullis::Error> {
         );
     }
 
-    println!("== revoke everything before a time (password change)");
+    println!("== revoke everything issued up to now (password change)");
     let phone = service.issue_pair("42", &json!({}), clock.now())?;
-    clock.advance(Duration::from_secs(1));
     service.revoke_user_before("42", clock.now())?;
+    // The login right after, in the same second: `iat` carries milliseconds.
+    clock.advance(Duration::from_millis(250));
     let fresh = service.issue_pair("42", &json!({}), clock.now())?;
     println!(
         "older session: {:?}; session after the change: {}",

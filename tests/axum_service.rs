@@ -161,7 +161,7 @@ fn login_verify_refresh_reuse_and_logout() {
         "",
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.json()["revoked_before"].as_u64().is_some());
+    assert!(r.json()["revoked_before"].as_f64().is_some());
     let r = service.get(
         "/api/me/",
         &[("Authorization", &format!("Bearer {bob_access}"))],

@@ -187,6 +187,103 @@ fn sixteen_concurrent_refreshes_one_wins_and_the_family_is_revoked() {
     assert!(service.verify_access(&other.access, now()).is_ok());
 }
 
+/// SimpleJWT's ten-year refresh token (tests/data/token/generate_flows.py), so that
+/// the entries' real-clock TTLs are in the future.
+fn simplejwt_chain_service(store: &RedisStore) -> (String, TokenService<&RedisStore>) {
+    let path = format!(
+        "{}/tests/data/token/simplejwt_flows.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(data["refresh"]["claims"].get("family").is_none());
+    let secret = SecretBytes::from_slice(data["secret_key"].as_str().unwrap().as_bytes());
+    let mut config = TokenConfig::simplejwt_defaults();
+    config.rotate_refresh_tokens = true;
+    config.blacklist_after_rotation = true;
+    let tokens = Tokens::new(
+        config,
+        Keyring::new(SigningKey::hmac(Alg::HS256, &secret).unwrap()),
+    )
+    .unwrap();
+    let token = data["refresh"]["token"].as_str().unwrap().to_owned();
+    (token, TokenService::new(tokens, store))
+}
+
+#[test]
+fn a_replayed_simplejwt_refresh_token_revokes_its_whole_chain_in_redis() {
+    let server = redis();
+    let store = RedisStore::connect(&server.url(), "sjwt:").unwrap();
+    let (original, service) = simplejwt_chain_service(&store);
+    let t = portcullis::clock::Clock::now(&portcullis::clock::SystemClock);
+    let first = service.refresh(&original, t).unwrap();
+    let second = service.refresh(first.refresh.as_ref().unwrap(), t).unwrap();
+    service.verify_access(&second.access, t).unwrap();
+    assert_eq!(service.refresh(&original, t), Err(TokenError::Reused));
+    assert_eq!(
+        service.refresh(second.refresh.as_ref().unwrap(), t),
+        Err(TokenError::Blacklisted)
+    );
+    for access in [&first.access, &second.access] {
+        assert_eq!(
+            service.verify_access(access, t),
+            Err(TokenError::Blacklisted)
+        );
+    }
+}
+
+#[test]
+fn logout_everywhere_in_redis_splits_tokens_at_the_call_within_one_second() {
+    let server = redis();
+    let store = RedisStore::connect(&server.url(), "cutoff:").unwrap();
+    let service = token_service(&store);
+    let real_now = portcullis::clock::Clock::now(&portcullis::clock::SystemClock);
+    let ms = |n: u64| {
+        real_now
+            .checked_add(std::time::Duration::from_millis(n))
+            .unwrap()
+    };
+    let stolen = service.issue_pair("7", &json!({}), real_now).unwrap();
+    service.revoke_user_before("7", ms(1)).unwrap();
+    let fresh = service.issue_pair("7", &json!({}), ms(2)).unwrap();
+    assert_eq!(
+        service.verify_access(&stolen.access, ms(3)),
+        Err(TokenError::Blacklisted)
+    );
+    // The consume script compares the same way.
+    assert_eq!(
+        service.refresh(&stolen.refresh, ms(3)),
+        Err(TokenError::Blacklisted)
+    );
+    service.verify_access(&fresh.access, ms(3)).unwrap();
+    service.refresh(&fresh.refresh, ms(3)).unwrap();
+}
+
+#[test]
+fn a_redis_failure_is_a_typed_store_error_keeping_the_redis_error() {
+    let server = redis();
+    let store = RedisStore::connect(&server.url(), "down:").unwrap();
+    let service = token_service(&store);
+    let t = portcullis::clock::Clock::now(&portcullis::clock::SystemClock);
+    let pair = service.issue_pair("7", &json!({}), t).unwrap();
+    service.verify_access(&pair.access, t).unwrap();
+    drop(server);
+    let err = service.verify_access(&pair.access, t).unwrap_err();
+    assert_eq!(err.code(), "store_unavailable");
+    let TokenError::Store(store_error) = &err else {
+        panic!("expected a store error, got {err:?}")
+    };
+    assert!(matches!(
+        store_error.kind(),
+        portcullis::store::StoreErrorKind::Unavailable | portcullis::store::StoreErrorKind::Timeout
+    ));
+    let source = std::error::Error::source(store_error).expect("the Redis error is kept");
+    assert!(
+        source.downcast_ref::<redis::RedisError>().is_some(),
+        "{source}"
+    );
+}
+
 #[test]
 fn revocations_expire_with_redis_ttls() {
     let server = redis();
@@ -201,7 +298,7 @@ fn revocations_expire_with_redis_ttls() {
         .get_connection()
         .unwrap();
     let keys: Vec<String> = redis::cmd("KEYS").arg("ttl:*").query(&mut conn).unwrap();
-    assert_eq!(keys.len(), 2, "{keys:?}"); // the jti and the family
+    assert_eq!(keys.len(), 1, "{keys:?}"); // the family (it covers the token itself)
     for key in keys {
         let ttl: i64 = redis::cmd("TTL").arg(&key).query(&mut conn).unwrap();
         // A week-long refresh lifetime (plus leeway): a TTL, not a permanent key.

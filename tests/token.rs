@@ -424,8 +424,8 @@ fn issued_tokens_carry_simplejwt_claims() {
     );
     let c = svc.verify_access(&pair.access, at(NOW)).unwrap();
     assert_eq!(c.token_type(), Some("access"));
-    assert_eq!(c.exp(), NOW + 300);
-    assert_eq!(c.iat(), Some(NOW));
+    assert_eq!(c.exp(), at(NOW + 300));
+    assert_eq!(c.iat(), Some(at(NOW)));
     assert_eq!(c.user_id(), Some("42"));
     assert_eq!(c.get("role"), Some(&json!("staff")));
     let jti = c.jti().unwrap();
@@ -438,7 +438,7 @@ fn issued_tokens_carry_simplejwt_claims() {
     let r = svc
         .verify(&pair.refresh, TokenKind::Refresh, at(NOW))
         .unwrap();
-    assert_eq!(r.exp(), NOW + 86_400);
+    assert_eq!(r.exp(), at(NOW + 86_400));
     assert_ne!(r.jti(), c.jti());
     assert_eq!(r.family(), c.family());
 
@@ -513,8 +513,8 @@ fn refresh_without_rotation_copies_claims_and_keeps_the_token_usable() {
             assert_eq!(access.get(name), Some(value), "{name}");
         }
     }
-    assert_eq!(access.iat(), Some(NOW + 100));
-    assert_eq!(access.exp(), NOW + 400);
+    assert_eq!(access.iat(), Some(at(NOW + 100)));
+    assert_eq!(access.exp(), at(NOW + 400));
     svc.refresh(&pair.refresh, later).unwrap();
 }
 
@@ -627,7 +627,9 @@ fn revoke_all_before_a_time_spares_newer_tokens() {
     let old = svc.issue_pair("7", &json!({}), at(NOW)).unwrap();
     let bystander = svc.issue_pair("8", &json!({}), at(NOW)).unwrap();
     svc.revoke_user_before("7", at(NOW + 60)).unwrap();
-    let new = svc.issue_pair("7", &json!({}), at(NOW + 60)).unwrap();
+    // The cutoff is the call's millisecond: the next login is a millisecond later.
+    let next_ms = at(NOW + 60).checked_add(Duration::from_millis(1)).unwrap();
+    let new = svc.issue_pair("7", &json!({}), next_ms).unwrap();
     assert_eq!(
         svc.verify_access(&old.access, at(NOW + 61)),
         Err(TokenError::Blacklisted)
@@ -645,12 +647,12 @@ fn sliding_tokens_renew_until_refresh_exp() {
     let svc = service(TokenConfig::simplejwt_defaults());
     let token = svc.issue_sliding("7", &json!({}), at(NOW)).unwrap();
     let c = svc.verify(&token, TokenKind::Sliding, at(NOW)).unwrap();
-    assert_eq!(c.refresh_exp(), Some(NOW + 86_400));
+    assert_eq!(c.refresh_exp(), Some(at(NOW + 86_400)));
     let renewed = svc.refresh_sliding(&token, at(NOW + 200)).unwrap();
     let r = svc
         .verify(&renewed, TokenKind::Sliding, at(NOW + 200))
         .unwrap();
-    assert_eq!(r.exp(), NOW + 500);
+    assert_eq!(r.exp(), at(NOW + 500));
     assert_eq!(r.jti(), c.jti(), "SimpleJWT keeps the jti");
     assert_eq!(r.refresh_exp(), c.refresh_exp());
     // An expired sliding token cannot be renewed even inside refresh_exp (SimpleJWT).
@@ -805,9 +807,10 @@ fn the_sans_io_path_gives_the_same_answers() {
 
 #[test]
 fn a_full_store_fails_closed() {
+    // Two entries: one for consumption records, one kept for revocations.
     let svc = TokenService::new(
         Tokens::new(TokenConfig::hardened(), Keyring::new(hs256())).unwrap(),
-        MemoryRevocationStore::with_capacity(1),
+        MemoryRevocationStore::with_capacity(2),
     );
     let a = svc.issue_pair("7", &json!({}), at(NOW)).unwrap();
     let b = svc.issue_pair("7", &json!({}), at(NOW)).unwrap();

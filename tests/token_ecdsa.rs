@@ -97,7 +97,7 @@ fn low_s_and_high_s_forms_both_verify_and_share_one_revocation() {
     svc.store()
         .revoke(Revocation::Jti {
             jti,
-            until: NOW + 3600,
+            until: at(NOW + 3600),
         })
         .unwrap();
     assert_eq!(
@@ -162,7 +162,7 @@ fn python_made_high_s_tokens_and_their_low_s_twins_share_one_revocation() {
     svc.store()
         .revoke(Revocation::Jti {
             jti: low.jti().unwrap().to_owned(),
-            until: issued + 3600,
+            until: at(issued + 3600),
         })
         .unwrap();
     for form in [token, twin.as_str()] {

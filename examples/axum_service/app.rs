@@ -18,6 +18,7 @@ use portcullis::ratelimit::http::retry_after_secs;
 use portcullis::ratelimit::http::{HeaderOptions, RateLimitResponse};
 use portcullis::ratelimit::lockout::{LockoutStatus, LoginGuard, LoginStates};
 use portcullis::ratelimit::{ClientKey, Gcra, KeyedLimiterConfig, Rate, RateTable, TableLimiter};
+use portcullis::store::StoreError;
 use portcullis::token::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status, TokenError,
     TokenService, parse_authorization_header, www_authenticate,
@@ -129,25 +130,25 @@ pub(crate) enum Revocations {
 }
 
 impl RevocationStore for Revocations {
-    fn status(&self, token: &Lookup<'_>) -> Result<Status, TokenError> {
+    fn status(&self, token: &Lookup<'_>) -> Result<Status, StoreError> {
         match self {
             Self::Memory(s) => s.status(token),
             Self::Redis(s) => s.status(token),
         }
     }
-    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, TokenError> {
+    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, StoreError> {
         match self {
             Self::Memory(s) => s.consume(token),
             Self::Redis(s) => s.consume(token),
         }
     }
-    fn revoke(&self, revocation: Revocation) -> Result<(), TokenError> {
+    fn revoke(&self, revocation: Revocation) -> Result<(), StoreError> {
         match self {
             Self::Memory(s) => s.revoke(revocation),
             Self::Redis(s) => s.revoke(revocation),
         }
     }
-    fn purge_expired(&self, now: u64) -> Result<usize, TokenError> {
+    fn purge_expired(&self, now: UnixTime) -> Result<usize, StoreError> {
         match self {
             Self::Memory(s) => s.purge_expired(now),
             Self::Redis(s) => s.purge_expired(now),
@@ -310,6 +311,12 @@ impl App {
             instance: parts.instance,
             backend: parts.backend,
         })
+    }
+
+    /// Drops revocation entries that no longer matter (run on a timer by the
+    /// server, so the in-memory store never fills with moot entries).
+    pub(crate) fn purge_revocations(&self) -> Result<usize, TokenError> {
+        self.tokens.purge_expired(now())
     }
 
     /// The in-memory limits for `login_rate` and `api_rate`.
@@ -807,16 +814,13 @@ impl App {
     }
 
     /// `POST /api/logout-everywhere/`: revokes every token of the user issued up to
-    /// this second (the cutoff is the next second: `iat` has one-second resolution).
+    /// now (to the millisecond: the next login, even in the same second, is valid).
     pub(crate) fn logout_everywhere(&self, user: &str, info: &RequestInfo) -> Reply {
-        let cutoff = now()
-            .checked_add(Duration::from_secs(1))
-            .and_then(|t| UnixTime::from_secs(t.as_secs()))
-            .unwrap_or_else(now);
+        let cutoff = now();
         match self.tokens.revoke_user_before(user, cutoff) {
             Ok(()) => {
                 self.audit(user, "session:logout-all", "user", user, info);
-                Reply::new(200, json!({"revoked_before": cutoff.as_secs()}))
+                Reply::new(200, json!({"revoked_before": cutoff.as_secs_f64()}))
             }
             Err(e) => Reply::token_error(&e),
         }

@@ -368,13 +368,36 @@ async fn start(
     let backend = shared.app.backend;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
+    let app = Arc::clone(&shared.app);
     let service = http::router(shared).into_make_service_with_connect_info::<SocketAddr>();
+    let purge = tokio::spawn(purge_on_a_timer(app));
     let handle = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, service).await {
             eprintln!("axum_service: server stopped: {e}");
         }
+        purge.abort();
     });
     Ok((addr, handle, backend))
+}
+
+/// How often moot revocation entries are dropped (SimpleJWT's `flushexpiredtokens`,
+/// run by the service itself).
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Purges the revocation store every [`PURGE_EVERY`], on the blocking pool (the
+/// store may be Redis, whose entries expire by TTL and need no purge).
+async fn purge_on_a_timer(app: Arc<app::App>) {
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        let app = Arc::clone(&app);
+        match tokio::task::spawn_blocking(move || app.purge_revocations()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => eprintln!("axum_service: revocation purge failed: {e}"),
+            Err(e) => eprintln!("axum_service: revocation purge task: {e}"),
+        }
+    }
 }
 
 async fn serve(config: Config) -> Result<(), BoxError> {

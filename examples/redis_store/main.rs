@@ -121,13 +121,17 @@ fn run(store: &RedisStore) -> Result<(), BoxError> {
         return Err("reuse detection did not revoke the family".into());
     }
     let other = service.issue_pair("42", &serde_json::json!({}), now)?;
+    service.revoke_user_before("42", now)?;
     let later = now
-        .checked_add(std::time::Duration::from_secs(1))
+        .checked_add(std::time::Duration::from_millis(5))
         .ok_or("time")?;
-    service.revoke_user_before("42", later)?;
-    println!(
-        "  after logout-everywhere, another session's access token: {:?}",
-        service.verify_access(&other.access, now)
-    );
+    let fresh = service.issue_pair("42", &serde_json::json!({}), later)?;
+    let older = service.verify_access(&other.access, later);
+    let newer = service.verify_access(&fresh.access, later);
+    println!("  after logout-everywhere, another session's access token: {older:?}");
+    println!("  a login 5 ms later, in the same second: {newer:?}");
+    if older != Err(TokenError::Blacklisted) || newer.is_err() {
+        return Err("logout-everywhere did not split the tokens at the call".into());
+    }
     Ok(())
 }

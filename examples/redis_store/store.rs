@@ -23,7 +23,7 @@ use portcullis::ratelimit::lockout::{FailureState, LockoutPolicy, LoginGuard, Lo
 use portcullis::ratelimit::state::KeyedStore;
 use portcullis::ratelimit::{Algorithm, Decision, Rate};
 use portcullis::store::{StoreError as CoreStoreError, StoreErrorKind};
-use portcullis::token::{Consumed, Lookup, Revocation, RevocationStore, Status, TokenError};
+use portcullis::token::{Consumed, Lookup, Revocation, RevocationStore, Status};
 
 /// How often a compare-and-swap is retried under contention before giving up.
 const MAX_CAS_ATTEMPTS: usize = 10_000;
@@ -45,8 +45,9 @@ return 1
 ";
 
 /// The atomic consume of a refresh token. KEYS: jti, family, user.
-/// ARGV: has family, has user, iat ('' if none), keep-until (Unix s).
-/// Returns 0 fresh, 1 already used, 2 revoked.
+/// ARGV: has family, has user, iat in Unix microseconds ('' if none), keep-until
+/// (Unix s). Returns 0 fresh, 1 already used, 2 revoked. Microseconds stay below
+/// 2^53, so Lua's doubles compare them exactly.
 const CONSUME_SCRIPT: &str = r"
 local j = redis.call('GET', KEYS[1])
 if j == 'c' then return 1 end
@@ -54,7 +55,7 @@ if j then return 2 end
 if ARGV[1] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
 if ARGV[2] == '1' then
   local cutoff = redis.call('GET', KEYS[3])
-  if cutoff and (ARGV[3] == '' or tonumber(ARGV[3]) < tonumber(cutoff)) then return 2 end
+  if cutoff and (ARGV[3] == '' or tonumber(ARGV[3]) <= tonumber(cutoff)) then return 2 end
 end
 redis.call('SET', KEYS[1], 'c', 'EXAT', ARGV[4])
 return 0
@@ -93,10 +94,31 @@ impl From<redis::RedisError> for StoreError {
     }
 }
 
-impl From<StoreError> for TokenError {
-    fn from(e: StoreError) -> Self {
-        TokenError::Store(e.0)
-    }
+/// A Redis failure at the revocation seam: the crate's typed error, with the
+/// Redis error kept as its source.
+fn seam(e: redis::RedisError) -> CoreStoreError {
+    let kind = if e.is_timeout() {
+        StoreErrorKind::Timeout
+    } else {
+        StoreErrorKind::Unavailable
+    };
+    CoreStoreError::with_source(kind, e)
+}
+
+/// Whole Unix seconds at or after `t`: a key never expires before its entry is moot.
+fn secs_ceil(t: UnixTime) -> u64 {
+    let whole = t.as_secs();
+    let rounded = if t.as_nanos().is_multiple_of(1_000_000_000) {
+        whole
+    } else {
+        whole.saturating_add(1)
+    };
+    rounded.max(1)
+}
+
+/// Unix microseconds: the precision of the crate's NumericDate claims.
+fn micros(t: UnixTime) -> u64 {
+    t.as_nanos() / 1000
 }
 
 /// One Redis server, a key prefix and a pool of connections.
@@ -169,6 +191,11 @@ impl RedisStore {
     }
 
     fn get(&self) -> Result<Pooled<'_>, StoreError> {
+        Ok(self.checkout()?)
+    }
+
+    /// A pooled connection, failing with the Redis error itself.
+    fn checkout(&self) -> Result<Pooled<'_>, redis::RedisError> {
         let reused = self
             .idle
             .lock()
@@ -354,7 +381,7 @@ impl RedisStore {
 
     fn revocation_keys(&self, token: &Lookup<'_>) -> [String; 3] {
         [
-            self.key(&format!("rev:jti:{}", token.jti.unwrap_or_default())),
+            self.key(&format!("rev:jti:{}", token.jti)),
             self.key(&format!("rev:family:{}", token.family.unwrap_or_default())),
             self.key(&format!("rev:user:{}", token.user.unwrap_or_default())),
         ]
@@ -440,19 +467,23 @@ fn ttl_of(policy: &LockoutPolicy, state: &FailureState, now: UnixTime) -> Durati
 }
 
 impl RevocationStore for RedisStore {
-    fn status(&self, token: &Lookup<'_>) -> Result<Status, TokenError> {
+    fn status(&self, token: &Lookup<'_>) -> Result<Status, CoreStoreError> {
         let [jti, family, user] = self.revocation_keys(token);
-        let mut pooled = self.get()?;
+        let mut pooled = self.checkout().map_err(seam)?;
+        let conn = pooled
+            .conn
+            .as_mut()
+            .ok_or(CoreStoreError::new(StoreErrorKind::Unavailable))?;
         let (j, f, cutoff): (Option<String>, Option<String>, Option<u64>) = redis::pipe()
             .get(&jti)
             .get(&family)
             .get(&user)
-            .query(pooled.conn()?)
-            .map_err(StoreError::from)?;
-        let revoked = (token.jti.is_some() && j.is_some())
+            .query(conn)
+            .map_err(seam)?;
+        let revoked = j.is_some()
             || (token.family.is_some() && f.is_some())
             || (token.user.is_some()
-                && cutoff.is_some_and(|c| token.issued_at.is_none_or(|iat| iat < c)));
+                && cutoff.is_some_and(|c| token.issued_at.is_none_or(|iat| micros(iat) <= c)));
         Ok(if revoked {
             Status::Revoked
         } else {
@@ -460,12 +491,13 @@ impl RevocationStore for RedisStore {
         })
     }
 
-    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, TokenError> {
-        if token.jti.is_none() {
-            return Err(TokenError::NoId);
-        }
+    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, CoreStoreError> {
         let [jti, family, user] = self.revocation_keys(token);
-        let mut pooled = self.get()?;
+        let mut pooled = self.checkout().map_err(seam)?;
+        let conn = pooled
+            .conn
+            .as_mut()
+            .ok_or(CoreStoreError::new(StoreErrorKind::Unavailable))?;
         let answer: i64 = self
             .consume
             .key(jti)
@@ -473,10 +505,15 @@ impl RevocationStore for RedisStore {
             .key(user)
             .arg(if token.family.is_some() { "1" } else { "0" })
             .arg(if token.user.is_some() { "1" } else { "0" })
-            .arg(token.issued_at.map(|i| i.to_string()).unwrap_or_default())
-            .arg(token.expires_at.max(1))
-            .invoke(pooled.conn()?)
-            .map_err(StoreError::from)?;
+            .arg(
+                token
+                    .issued_at
+                    .map(|i| micros(i).to_string())
+                    .unwrap_or_default(),
+            )
+            .arg(secs_ceil(token.expires_at))
+            .invoke(conn)
+            .map_err(seam)?;
         Ok(match answer {
             0 => Consumed::Fresh,
             1 => Consumed::AlreadyUsed,
@@ -484,7 +521,7 @@ impl RevocationStore for RedisStore {
         })
     }
 
-    fn revoke(&self, revocation: Revocation) -> Result<(), TokenError> {
+    fn revoke(&self, revocation: Revocation) -> Result<(), CoreStoreError> {
         let (key, value, until, numeric) = match revocation {
             Revocation::Jti { jti, until } => {
                 (format!("rev:jti:{jti}"), "r".to_owned(), until, "0")
@@ -496,21 +533,30 @@ impl RevocationStore for RedisStore {
                 user,
                 cutoff,
                 until,
-            } => (format!("rev:user:{user}"), cutoff.to_string(), until, "1"),
+            } => (
+                format!("rev:user:{user}"),
+                micros(cutoff).to_string(),
+                until,
+                "1",
+            ),
         };
-        let mut pooled = self.get()?;
+        let mut pooled = self.checkout().map_err(seam)?;
+        let conn = pooled
+            .conn
+            .as_mut()
+            .ok_or(CoreStoreError::new(StoreErrorKind::Unavailable))?;
         let _: i64 = self
             .revoke
             .key(self.key(&key))
             .arg(value)
-            .arg(until.max(1))
+            .arg(secs_ceil(until))
             .arg(numeric)
-            .invoke(pooled.conn()?)
-            .map_err(StoreError::from)?;
+            .invoke(conn)
+            .map_err(seam)?;
         Ok(())
     }
 
-    fn purge_expired(&self, _now: u64) -> Result<usize, TokenError> {
+    fn purge_expired(&self, _now: UnixTime) -> Result<usize, CoreStoreError> {
         // Every entry carries its expiry as a Redis TTL: Redis purges them itself.
         Ok(0)
     }
@@ -519,16 +565,16 @@ impl RevocationStore for RedisStore {
 /// The same store, borrowed: a `TokenService` over `&RedisStore` leaves the owner
 /// free to use the store for rate limits and lockout too.
 impl RevocationStore for &RedisStore {
-    fn status(&self, token: &Lookup<'_>) -> Result<Status, TokenError> {
+    fn status(&self, token: &Lookup<'_>) -> Result<Status, CoreStoreError> {
         (**self).status(token)
     }
-    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, TokenError> {
+    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, CoreStoreError> {
         (**self).consume(token)
     }
-    fn revoke(&self, revocation: Revocation) -> Result<(), TokenError> {
+    fn revoke(&self, revocation: Revocation) -> Result<(), CoreStoreError> {
         (**self).revoke(revocation)
     }
-    fn purge_expired(&self, now: u64) -> Result<usize, TokenError> {
+    fn purge_expired(&self, now: UnixTime) -> Result<usize, CoreStoreError> {
         (**self).purge_expired(now)
     }
 }

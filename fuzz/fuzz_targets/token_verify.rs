@@ -53,8 +53,11 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(claims) = svc.verify(&token, kind, now) {
             assert_eq!(claims.token_type(), Some(kind.as_str()));
             // Still inside `exp` plus the configured leeway (PyJWT: expired when exp <= now - leeway).
-            let leeway = TokenConfig::hardened().leeway.as_secs();
-            assert!(claims.exp().saturating_add(leeway) > NOW);
+            let leeway = TokenConfig::hardened().leeway;
+            assert!(claims.exp().checked_add(leeway).is_none_or(|limit| limit > now));
+            if kind != TokenKind::Refresh {
+                assert!(claims.user_id().is_some(), "an authenticating token names a user");
+            }
             assert!(claims.jti().is_some());
             let seen = inspect(&token, 8192).expect("a verified token decodes");
             assert_eq!(seen.header.get("alg").and_then(|v| v.as_str()), Some("HS256"));

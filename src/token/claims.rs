@@ -1,4 +1,11 @@
 //! Token kinds and claims: parsed strictly (types checked, duplicates refused).
+//!
+//! NumericDate claims (`exp`, `nbf`, `iat`, `refresh_exp`) may be fractional, as
+//! RFC 7519 section 2 allows and PyJWT accepts. JSON numbers arrive as `f64`, which
+//! at today's epoch values resolves about a quarter of a microsecond, so a fractional
+//! value is rounded to the nearest microsecond: `1893456000.5` is exactly half a
+//! second past `1893456000`. Strings, booleans, negatives and values past the end of
+//! [`UnixTime`]'s range (the year 2554) are refused.
 
 use std::fmt;
 
@@ -7,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use super::error::{Invalid, TokenError};
+use crate::clock::UnixTime;
 
 /// SimpleJWT's token kinds, by their `token_type` claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -60,14 +68,18 @@ pub(crate) struct ClaimNames {
 ///
 /// The registered and SimpleJWT claims are parsed into typed fields up front; every
 /// claim, including custom ones, stays available through [`Claims::get`] and
-/// [`Claims::custom`].
+/// [`Claims::custom`]. NumericDates (`exp`, `nbf`, `iat`, `refresh_exp`) may be
+/// fractional (RFC 7519 section 2, as PyJWT accepts); a JSON number is an `f64`,
+/// which at today's epoch values resolves about a quarter of a microsecond, so a
+/// fraction is rounded to the microsecond. Strings, booleans, negatives and values
+/// past the year 2554 are refused.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Claims {
     map: Map<String, Value>,
-    exp: u64,
-    iat: Option<u64>,
-    nbf: Option<u64>,
-    refresh_exp: Option<u64>,
+    exp: UnixTime,
+    iat: Option<UnixTime>,
+    nbf: Option<UnixTime>,
+    refresh_exp: Option<UnixTime>,
     token_type: Option<String>,
     jti: Option<String>,
     user_id: Option<String>,
@@ -121,23 +133,23 @@ impl Claims {
         })
     }
 
-    /// `exp`, Unix seconds.
-    pub fn exp(&self) -> u64 {
+    /// `exp` (to the microsecond when fractional).
+    pub fn exp(&self) -> UnixTime {
         self.exp
     }
 
-    /// `iat`, Unix seconds.
-    pub fn iat(&self) -> Option<u64> {
+    /// `iat` (to the microsecond when fractional).
+    pub fn iat(&self) -> Option<UnixTime> {
         self.iat
     }
 
-    /// `nbf`, Unix seconds.
-    pub fn nbf(&self) -> Option<u64> {
+    /// `nbf` (to the microsecond when fractional).
+    pub fn nbf(&self) -> Option<UnixTime> {
         self.nbf
     }
 
-    /// A sliding token's `refresh_exp`, Unix seconds.
-    pub fn refresh_exp(&self) -> Option<u64> {
+    /// A sliding token's `refresh_exp` (to the microsecond when fractional).
+    pub fn refresh_exp(&self) -> Option<UnixTime> {
         self.refresh_exp
     }
 
@@ -210,14 +222,47 @@ impl Claims {
     }
 }
 
-fn numeric(map: &Map<String, Value>, name: &str) -> Result<Option<u64>, TokenError> {
+fn numeric(map: &Map<String, Value>, name: &str) -> Result<Option<UnixTime>, TokenError> {
     match map.get(name) {
         None => Ok(None),
-        Some(v) => v
-            .as_u64()
+        Some(v) => numeric_date(v)
             .map(Some)
             .ok_or(TokenError::Invalid(Invalid::ClaimType)),
     }
+}
+
+/// A NumericDate: a non-negative JSON number of seconds, fractions rounded to the
+/// microsecond; `None` for anything else or past the end of [`UnixTime`]'s range.
+pub(crate) fn numeric_date(value: &Value) -> Option<UnixTime> {
+    let Value::Number(n) = value else {
+        return None;
+    };
+    if let Some(secs) = n.as_u64() {
+        return UnixTime::from_secs(secs);
+    }
+    let secs = n.as_f64()?;
+    // Also refuses NaN; u64 seconds past 1e11 are out of range anyway.
+    if !(0.0..1e11).contains(&secs) {
+        return None;
+    }
+    let whole = secs.trunc();
+    let micros = ((secs - whole) * 1e6).round();
+    // In range by the check above: whole < 1e11, 0 <= micros <= 1e6.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let (whole, micros) = (whole as u64, micros as u64);
+    UnixTime::from_secs(whole)?.checked_add(std::time::Duration::from_micros(micros))
+}
+
+/// A time as a NumericDate claim value: whole seconds when it has no milliseconds,
+/// else seconds with three decimals (the precision this crate's `iat` carries).
+pub(crate) fn numeric_date_value(time: UnixTime) -> Value {
+    let millis = time.as_nanos() / 1_000_000 % 1000;
+    if millis == 0 {
+        return Value::from(time.as_secs());
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let secs = time.as_secs() as f64 + millis as f64 / 1000.0;
+    Value::from(secs)
 }
 
 fn string(map: &Map<String, Value>, name: &str) -> Result<Option<String>, TokenError> {
@@ -289,7 +334,9 @@ mod tests {
         let bad = TokenError::Invalid(Invalid::ClaimType);
         assert_eq!(parse(r#"{"exp":"1"}"#), Err(bad.clone()));
         assert_eq!(parse(r#"{"exp":-1}"#), Err(bad.clone()));
-        assert_eq!(parse(r#"{"exp":1.5}"#), Err(bad.clone()));
+        assert_eq!(parse(r#"{"exp":-0.5}"#), Err(bad.clone()));
+        assert_eq!(parse(r#"{"exp":1e12}"#), Err(bad.clone()));
+        assert_eq!(parse(r#"{"exp":true}"#), Err(bad.clone()));
         assert_eq!(parse(r#"{"exp":1,"nbf":"0"}"#), Err(bad.clone()));
         assert_eq!(parse(r#"{"exp":1,"iat":null}"#), Err(bad.clone()));
         assert_eq!(parse(r#"{"exp":1,"jti":5}"#), Err(bad.clone()));
@@ -298,6 +345,32 @@ mod tests {
         assert_eq!(parse(r#"{"exp":1,"iss":{}}"#), Err(bad));
         assert_eq!(parse(r#"{"iat":1}"#), Err(TokenError::NoExpiry));
         assert_eq!(parse("[1]"), Err(TokenError::Invalid(Invalid::Malformed)));
+    }
+
+    #[test]
+    fn fractional_numeric_dates_keep_their_microseconds() {
+        let c = parse(r#"{"exp":1.5,"iat":1893456000.123456,"nbf":0.0000004}"#).unwrap();
+        assert_eq!(c.exp().as_nanos(), 1_500_000_000);
+        assert_eq!(
+            c.iat().map(UnixTime::as_nanos),
+            Some(1_893_456_000_123_456_000)
+        );
+        assert_eq!(c.nbf(), Some(UnixTime::EPOCH));
+        assert!(parse("{\"exp\":1e400}").is_err(), "no infinity");
+    }
+
+    #[test]
+    fn issued_numeric_dates_round_trip_to_the_millisecond() {
+        for nanos in [
+            1_800_000_000_000_000_000,
+            1_800_000_000_123_999_999,
+            999_000_000,
+        ] {
+            let t = UnixTime::from_nanos(nanos);
+            let back = numeric_date(&numeric_date_value(t)).unwrap();
+            assert_eq!(back.as_nanos(), nanos / 1_000_000 * 1_000_000, "{nanos}");
+        }
+        assert!(numeric_date_value(UnixTime::from_secs(7).unwrap()).is_u64());
     }
 
     #[test]

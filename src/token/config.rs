@@ -62,6 +62,14 @@ pub struct TokenConfig {
     /// When set, tokens whose `iat` is older than this are refused.
     #[serde(with = "human_duration_opt")]
     pub max_token_age: Option<Duration>,
+    /// CHECK_REVOKE_TOKEN: every issued token carries SimpleJWT's hash of the user's
+    /// stored password hash under `revoke_token_claim`, and
+    /// [`Tokens::check_password`](super::Tokens::check_password), run where the host
+    /// loads the user, refuses a token whose hash no longer matches: a password
+    /// change revokes the user's older tokens with no revocation store involved.
+    pub check_revoke_token: bool,
+    /// REVOKE_TOKEN_CLAIM: the claim holding that hash (SimpleJWT's `hash_password`).
+    pub revoke_token_claim: String,
 }
 
 impl Default for TokenConfig {
@@ -97,6 +105,8 @@ impl TokenConfig {
             refresh_cookie_name: None,
             max_token_bytes: 8 * 1024,
             max_token_age: None,
+            check_revoke_token: false,
+            revoke_token_claim: "hash_password".to_owned(),
         }
     }
 
@@ -181,6 +191,7 @@ impl TokenConfig {
                 "sliding_token_refresh_exp_claim",
                 &self.sliding_token_refresh_exp_claim,
             ),
+            ("revoke_token_claim", &self.revoke_token_claim),
         ];
         for (i, (setting, name)) in names.iter().enumerate() {
             if name.is_empty() || RESERVED.contains(&name.as_str()) {
@@ -374,6 +385,29 @@ mod tests {
         assert_eq!(back, c);
         assert!(serde_json::from_str::<TokenConfig>(r#"{"acces_token_lifetime": 1}"#).is_err());
         assert!(serde_json::from_str::<TokenConfig>(r#"{"leeway": "soon"}"#).is_err());
+    }
+
+    #[test]
+    fn revoke_token_settings_load_with_simplejwt_defaults() {
+        let d = TokenConfig::simplejwt_defaults();
+        assert!(!d.check_revoke_token);
+        assert_eq!(d.revoke_token_claim, "hash_password");
+        let c: TokenConfig =
+            serde_json::from_str(r#"{"check_revoke_token": true, "revoke_token_claim": "pw"}"#)
+                .unwrap();
+        assert!(c.check_revoke_token);
+        c.validate().unwrap();
+        let mut clash = TokenConfig::simplejwt_defaults();
+        clash.revoke_token_claim = "exp".into();
+        assert!(matches!(
+            clash.validate(),
+            Err(TokenError::Config {
+                setting: "revoke_token_claim",
+                ..
+            })
+        ));
+        clash.revoke_token_claim = "user_id".into();
+        assert!(matches!(clash.validate(), Err(TokenError::Config { .. })));
     }
 
     #[test]

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::store::StoreError;
+
 /// Why a token is "invalid" in SimpleJWT's sense (all share its message "Token is invalid").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -66,9 +68,14 @@ pub enum TokenError {
     /// The token has no id (`jti`) claim.
     #[error("Token has no id")]
     NoId,
-    /// The token carries no user id claim.
+    /// An access or sliding token carries no user id claim (SimpleJWT's
+    /// `JWTAuthentication.get_user`).
     #[error("Token contained no recognizable user identification")]
     NoUserId,
+    /// With `check_revoke_token`, the token's password-hash claim no longer matches
+    /// the user's stored password hash (SimpleJWT's `password_changed`).
+    #[error("The user's password has been changed.")]
+    PasswordChanged,
     /// The token, its family or its user's older tokens were revoked.
     #[error("Token is blacklisted")]
     Blacklisted,
@@ -89,17 +96,26 @@ pub enum TokenError {
     /// A key could not be loaded; says what was expected, never the key.
     #[error("token key: {0}")]
     Key(String),
-    /// The revocation store refused or failed (for example, it is full).
+    /// The revocation store refused or failed (for example, it is full); the
+    /// backend's own error is the [`StoreError`]'s `source()`.
     #[error("revocation store: {0}")]
-    Store(String),
+    Store(#[source] StoreError),
+}
+
+impl From<StoreError> for TokenError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
 }
 
 impl TokenError {
-    /// SimpleJWT's machine code: `token_not_valid`, `bad_authorization_header`, or
+    /// SimpleJWT's machine code: `token_not_valid`, `bad_authorization_header`,
+    /// `password_changed`, or
     /// this crate's `invalid_config`, `invalid_key`, `store_unavailable`.
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadAuthorizationHeader => "bad_authorization_header",
+            Self::PasswordChanged => "password_changed",
             Self::Config { .. } => "invalid_config",
             Self::Key(_) => "invalid_key",
             Self::Store(_) => "store_unavailable",
@@ -120,9 +136,14 @@ impl TokenError {
 
     /// The body DRF's `JWTAuthentication` sends when a bearer token fails:
     /// `{"detail": "Given token not valid for any token type", "code": "token_not_valid",
-    /// "messages": [...]}`.
+    /// "messages": [...]}`; for the failures it finds after the token checks (no user
+    /// id, a changed password) and a malformed header, the plain
+    /// [`TokenError::response_body`], as SimpleJWT sends them.
     pub fn authentication_body(&self) -> serde_json::Value {
-        if matches!(self, Self::BadAuthorizationHeader) {
+        if matches!(
+            self,
+            Self::BadAuthorizationHeader | Self::NoUserId | Self::PasswordChanged
+        ) {
             return self.response_body();
         }
         serde_json::json!({

@@ -1,36 +1,44 @@
 //! Revocation state: revoked and consumed token ids, revoked refresh families, and
-//! per-user "everything issued before T" cutoffs.
+//! per-user "everything issued up to T" cutoffs.
 //!
 //! The host owns storage. [`RevocationStore`] is small enough to put on Redis or SQL;
 //! [`MemoryRevocationStore`] is the thread-safe, bounded default. Every entry carries
-//! the time after which it is moot (the token it concerns has expired), so
+//! the time after which it is moot (no token it concerns can verify any more), so
 //! [`RevocationStore::purge_expired`] (SimpleJWT's `flushexpiredtokens`) keeps it small.
+//! A store's failure is a [`StoreError`]; the token flows report it as
+//! [`TokenError::Store`](super::TokenError::Store).
 //!
-//! Async hosts do not implement the trait: they take the [`Lookup`] from the pure
-//! step, run the equivalent query on their own store and hand back a [`Status`] or
-//! [`Consumed`] (see `TokenService::begin_refresh` and `Verified::lookup`).
+//! Async hosts do not implement the trait: they take the [`Lookup`] or [`Revocation`]
+//! from the pure step, run the equivalent query on their own store and hand back a
+//! [`Status`] or [`Consumed`] (see `Tokens::begin_refresh` and `Verified::lookup`).
+//! Per-user cutoffs keep milliseconds: see [`Revocation::UserBefore`].
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::error::TokenError;
+use crate::clock::UnixTime;
+use crate::store::StoreError;
 
 /// What to look up for one token: its id, family and user, and when it was issued.
 ///
 /// It borrows from the verified token, so the per-request check copies nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lookup<'a> {
-    /// The token id (`jti`).
-    pub jti: Option<&'a str>,
-    /// The refresh family (`family` claim).
+    /// The token id (`jti`; verification refuses a token without one).
+    pub jti: &'a str,
+    /// The refresh family: the `family` claim, or for a refresh token without one
+    /// (made by SimpleJWT) its own `jti`, which every token rotated from it carries.
     pub family: Option<&'a str>,
     /// The user id.
     pub user: Option<&'a str>,
-    /// `iat`, Unix seconds (`None` counts as issued before any cutoff).
-    pub issued_at: Option<u64>,
-    /// When the token can no longer verify (`exp` plus the leeway), Unix seconds:
-    /// how long an entry about it must be kept.
-    pub expires_at: u64,
+    /// `iat` (`None` counts as issued before any cutoff).
+    pub issued_at: Option<UnixTime>,
+    /// When no copy of the token can verify any more (`exp` plus the leeway; for a
+    /// sliding token, the last renewal's): how long an entry about it must be kept.
+    pub expires_at: UnixTime,
+    /// When the lookup is made: a bounded store evicts entries moot by then before
+    /// it refuses a new one.
+    pub now: UnixTime,
 }
 
 /// Whether a token is still good as far as revocation goes.
@@ -38,8 +46,8 @@ pub struct Lookup<'a> {
 pub enum Status {
     /// Nothing revokes it.
     Active,
-    /// Its id was revoked or consumed, its family revoked, or its user's cutoff is
-    /// after its `iat`.
+    /// Its id was revoked or consumed, its family revoked, or its `iat` is at or
+    /// before its user's cutoff.
     Revoked,
 }
 
@@ -61,24 +69,33 @@ pub enum Revocation {
     Jti {
         /// The id.
         jti: String,
-        /// Keep until (Unix seconds).
-        until: u64,
+        /// Keep until.
+        until: UnixTime,
     },
     /// Every token of a refresh family (reuse detection, logout of a session).
     Family {
         /// The family id.
         family: String,
-        /// Keep until (Unix seconds).
-        until: u64,
+        /// Keep until.
+        until: UnixTime,
     },
-    /// Every token of `user` issued before `cutoff` (password change, "log out everywhere").
+    /// Every token of `user` issued at or before `cutoff` (password change, "log out
+    /// everywhere").
+    ///
+    /// Tokens this crate issues carry `iat` to the millisecond, and
+    /// `revoke_user_before(user, now)` keeps `now` to the millisecond, so a token
+    /// issued before the call is refused and the login that follows it, even within
+    /// the same second, is accepted (one issued within the same millisecond as the
+    /// call is refused). A whole-second `iat` (SimpleJWT's, truncated) inside the
+    /// cutoff's second may stand for any moment of that second, so it is refused:
+    /// the safe side.
     UserBefore {
         /// The user id.
         user: String,
-        /// Tokens with `iat < cutoff` are revoked.
-        cutoff: u64,
-        /// Keep until (Unix seconds): the cutoff plus the longest token lifetime.
-        until: u64,
+        /// Tokens with `iat <= cutoff` (or no `iat`) are revoked.
+        cutoff: UnixTime,
+        /// Keep until: the cutoff plus the longest token lifetime.
+        until: UnixTime,
     },
 }
 
@@ -88,26 +105,26 @@ pub trait RevocationStore: Send + Sync {
     /// Whether `token` is revoked.
     ///
     /// # Errors
-    /// [`TokenError::Store`] when the backend fails; callers treat that as "not verified".
-    fn status(&self, token: &Lookup<'_>) -> Result<Status, TokenError>;
+    /// A [`StoreError`] when the backend fails; callers treat that as "not verified".
+    fn status(&self, token: &Lookup<'_>) -> Result<Status, StoreError>;
 
     /// Atomically checks `token` and marks its `jti` used.
     ///
     /// # Errors
-    /// [`TokenError::Store`] when the backend fails or is full.
-    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, TokenError>;
+    /// A [`StoreError`] when the backend fails or is full.
+    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, StoreError>;
 
     /// Records a revocation.
     ///
     /// # Errors
-    /// [`TokenError::Store`] when the backend fails or is full.
-    fn revoke(&self, revocation: Revocation) -> Result<(), TokenError>;
+    /// A [`StoreError`] when the backend fails or is full.
+    fn revoke(&self, revocation: Revocation) -> Result<(), StoreError>;
 
-    /// Drops entries whose `until` is at or before `now` (Unix seconds); returns how many.
+    /// Drops entries whose `until` is at or before `now`; returns how many.
     ///
     /// # Errors
-    /// [`TokenError::Store`] when the backend fails.
-    fn purge_expired(&self, now: u64) -> Result<usize, TokenError>;
+    /// A [`StoreError`] when the backend fails.
+    fn purge_expired(&self, now: UnixTime) -> Result<usize, StoreError>;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,9 +135,17 @@ enum JtiState {
 
 #[derive(Debug, Default)]
 struct Inner {
-    jtis: HashMap<String, (JtiState, u64)>,
-    families: HashMap<String, u64>,
-    users: HashMap<String, (u64, u64)>,
+    jtis: HashMap<String, (JtiState, UnixTime)>,
+    families: HashMap<String, UnixTime>,
+    users: HashMap<String, (UnixTime, UnixTime)>,
+    /// How many of `jtis` are consumption records.
+    consumed: usize,
+    /// The latest `now` a caller has given (lookups, purges): entries moot by then
+    /// may be evicted to make room.
+    seen: UnixTime,
+    /// The `now` of the last purge: a full store scans again only once time has
+    /// moved on, so a flood against a full store does not scan it per request.
+    purged_at: Option<UnixTime>,
 }
 
 impl Inner {
@@ -131,9 +156,7 @@ impl Inner {
     fn status(&self, token: &Lookup<'_>) -> Status {
         // A consumed (rotated-out) refresh token is as dead as a revoked one, as
         // SimpleJWT's blacklist-after-rotation makes it.
-        if let Some(jti) = token.jti
-            && self.jtis.contains_key(jti)
-        {
+        if self.jtis.contains_key(token.jti) {
             return Status::Revoked;
         }
         if let Some(family) = token.family
@@ -143,16 +166,23 @@ impl Inner {
         }
         if let Some(user) = token.user
             && let Some((cutoff, _)) = self.users.get(user)
-            && token.issued_at.is_none_or(|iat| iat < *cutoff)
+            && token.issued_at.is_none_or(|iat| iat <= *cutoff)
         {
             return Status::Revoked;
         }
         Status::Active
     }
 
-    fn purge(&mut self, now: u64) -> usize {
+    fn purge(&mut self, now: UnixTime) -> usize {
+        self.seen = self.seen.max(now);
+        self.purged_at = Some(now);
         let before = self.len();
         self.jtis.retain(|_, (_, until)| *until > now);
+        self.consumed = self
+            .jtis
+            .values()
+            .filter(|(state, _)| *state == JtiState::Consumed)
+            .count();
         self.families.retain(|_, until| *until > now);
         self.users.retain(|_, (_, until)| *until > now);
         before.saturating_sub(self.len())
@@ -161,13 +191,20 @@ impl Inner {
 
 /// The in-memory default: a mutex over three maps, bounded by `capacity` entries.
 ///
-/// A full store refuses new entries with [`TokenError::Store`] instead of evicting:
-/// evicting a revocation would silently un-revoke a token, and refusing to consume
-/// makes a refresh fail closed. Call [`RevocationStore::purge_expired`] periodically.
+/// Before refusing anything, a full store evicts every entry that is moot (its
+/// `until` has passed by the latest `now` it was given, in a [`Lookup`] or a purge).
+/// It never evicts a live entry: that would silently un-revoke
+/// a token, or let a consumed refresh token be used once more. Consumption records
+/// (one per refresh with rotation, the entries an attacker makes most cheaply) may
+/// fill only three quarters of the capacity; the rest is kept for revocations
+/// (logout, reuse detection, user cutoffs), so a flood of refreshes cannot stop a
+/// replay from revoking its family. When even that is full the store refuses with
+/// a [`StoreError`] (kind `Full`), and the flow fails closed (503).
 #[derive(Debug)]
 pub struct MemoryRevocationStore {
     inner: Mutex<Inner>,
     capacity: usize,
+    consume_capacity: usize,
 }
 
 impl Default for MemoryRevocationStore {
@@ -178,11 +215,14 @@ impl Default for MemoryRevocationStore {
 }
 
 impl MemoryRevocationStore {
-    /// A store holding at most `capacity` entries.
+    /// A store holding at most `capacity` entries, of which at most
+    /// `capacity - max(1, capacity / 4)` consumption records.
     pub fn with_capacity(capacity: usize) -> Self {
+        let reserved = (capacity / 4).max(1);
         Self {
             inner: Mutex::new(Inner::default()),
             capacity,
+            consume_capacity: capacity.saturating_sub(reserved),
         }
     }
 
@@ -202,53 +242,67 @@ impl MemoryRevocationStore {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn full(&self, inner: &Inner, adding_new: bool) -> Result<(), TokenError> {
-        if adding_new && inner.len() >= self.capacity {
-            return Err(TokenError::Store(format!(
-                "the in-memory revocation store is full ({} entries); purge expired entries or raise its capacity",
-                self.capacity
-            )));
+    /// Makes room for one new entry (a consumption record when `consumption`),
+    /// evicting moot entries first.
+    fn make_room(&self, inner: &mut Inner, consumption: bool) -> Result<(), StoreError> {
+        let fits = |inner: &Inner| {
+            inner.len() < self.capacity && (!consumption || inner.consumed < self.consume_capacity)
+        };
+        if !fits(inner) && inner.purged_at.is_none_or(|at| at < inner.seen) {
+            let now = inner.seen;
+            inner.purge(now);
         }
-        Ok(())
+        if fits(inner) {
+            Ok(())
+        } else {
+            Err(StoreError::full())
+        }
     }
 }
 
 impl RevocationStore for MemoryRevocationStore {
-    fn status(&self, token: &Lookup<'_>) -> Result<Status, TokenError> {
-        Ok(self.lock().status(token))
+    fn status(&self, token: &Lookup<'_>) -> Result<Status, StoreError> {
+        let mut inner = self.lock();
+        inner.seen = inner.seen.max(token.now);
+        Ok(inner.status(token))
     }
 
-    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, TokenError> {
+    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, StoreError> {
         let mut inner = self.lock();
-        let Some(jti) = token.jti else {
-            return Err(TokenError::NoId);
-        };
-        if matches!(inner.jtis.get(jti), Some((JtiState::Consumed, _))) {
+        inner.seen = inner.seen.max(token.now);
+        if matches!(inner.jtis.get(token.jti), Some((JtiState::Consumed, _))) {
             return Ok(Consumed::AlreadyUsed);
         }
         if inner.status(token) == Status::Revoked {
             return Ok(Consumed::Revoked);
         }
-        self.full(&inner, true)?;
+        self.make_room(&mut inner, true)?;
         inner
             .jtis
-            .insert(jti.to_owned(), (JtiState::Consumed, token.expires_at));
+            .insert(token.jti.to_owned(), (JtiState::Consumed, token.expires_at));
+        inner.consumed += 1;
         Ok(Consumed::Fresh)
     }
 
-    fn revoke(&self, revocation: Revocation) -> Result<(), TokenError> {
+    fn revoke(&self, revocation: Revocation) -> Result<(), StoreError> {
         let mut inner = self.lock();
         match revocation {
             Revocation::Jti { jti, until } => {
-                let new = !inner.jtis.contains_key(&jti);
-                self.full(&inner, new)?;
+                match inner.jtis.get(&jti).copied() {
+                    None => self.make_room(&mut inner, false)?,
+                    Some((JtiState::Consumed, _)) => {
+                        inner.consumed = inner.consumed.saturating_sub(1);
+                    }
+                    Some((JtiState::Revoked, _)) => {}
+                }
                 let entry = inner.jtis.entry(jti).or_insert((JtiState::Revoked, until));
                 entry.0 = JtiState::Revoked;
                 entry.1 = entry.1.max(until);
             }
             Revocation::Family { family, until } => {
-                let new = !inner.families.contains_key(&family);
-                self.full(&inner, new)?;
+                if !inner.families.contains_key(&family) {
+                    self.make_room(&mut inner, false)?;
+                }
                 let entry = inner.families.entry(family).or_insert(until);
                 *entry = (*entry).max(until);
             }
@@ -257,8 +311,9 @@ impl RevocationStore for MemoryRevocationStore {
                 cutoff,
                 until,
             } => {
-                let new = !inner.users.contains_key(&user);
-                self.full(&inner, new)?;
+                if !inner.users.contains_key(&user) {
+                    self.make_room(&mut inner, false)?;
+                }
                 let entry = inner.users.entry(user).or_insert((cutoff, until));
                 entry.0 = entry.0.max(cutoff);
                 entry.1 = entry.1.max(until);
@@ -267,7 +322,7 @@ impl RevocationStore for MemoryRevocationStore {
         Ok(())
     }
 
-    fn purge_expired(&self, now: u64) -> Result<usize, TokenError> {
+    fn purge_expired(&self, now: UnixTime) -> Result<usize, StoreError> {
         Ok(self.lock().purge(now))
     }
 }
@@ -275,14 +330,27 @@ impl RevocationStore for MemoryRevocationStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::StoreErrorKind;
+
+    fn t(secs: u64) -> UnixTime {
+        UnixTime::from_secs(secs).unwrap_or_default()
+    }
 
     fn lookup(jti: &str) -> Lookup<'_> {
         Lookup {
-            jti: Some(jti),
+            jti,
             family: Some("fam"),
             user: Some("7"),
-            issued_at: Some(100),
-            expires_at: 200,
+            issued_at: Some(t(100)),
+            expires_at: t(200),
+            now: t(100),
+        }
+    }
+
+    fn jti(id: &str, until: u64) -> Revocation {
+        Revocation::Jti {
+            jti: id.into(),
+            until: t(until),
         }
     }
 
@@ -293,70 +361,80 @@ mod tests {
         assert_eq!(store.consume(&lookup("a")).unwrap(), Consumed::AlreadyUsed);
         assert_eq!(store.status(&lookup("a")).unwrap(), Status::Revoked);
         assert_eq!(store.status(&lookup("b")).unwrap(), Status::Active);
-        store
-            .revoke(Revocation::Family {
-                family: "fam".into(),
-                until: 300,
-            })
-            .unwrap();
+        let family = Revocation::Family {
+            family: "fam".into(),
+            until: t(300),
+        };
+        store.revoke(family).unwrap();
         assert_eq!(store.status(&lookup("b")).unwrap(), Status::Revoked);
         assert_eq!(store.consume(&lookup("b")).unwrap(), Consumed::Revoked);
     }
 
     #[test]
-    fn user_cutoff_is_strictly_before() {
+    fn user_cutoff_covers_tokens_issued_at_or_before_it() {
         let store = MemoryRevocationStore::default();
-        store
-            .revoke(Revocation::UserBefore {
-                user: "7".into(),
-                cutoff: 100,
-                until: 500,
-            })
-            .unwrap();
-        assert_eq!(store.status(&lookup("a")).unwrap(), Status::Active);
-        let mut older = lookup("a");
-        older.issued_at = Some(99);
-        assert_eq!(store.status(&older).unwrap(), Status::Revoked);
-        older.issued_at = None;
-        assert_eq!(store.status(&older).unwrap(), Status::Revoked);
+        let cutoff = UnixTime::from_nanos(100_500_000_000);
+        let user = Revocation::UserBefore {
+            user: "7".into(),
+            cutoff,
+            until: t(500),
+        };
+        store.revoke(user).unwrap();
+        let mut token = lookup("a");
+        for (iat, status) in [
+            (Some(t(100)), Status::Revoked),
+            (Some(cutoff), Status::Revoked),
+            (Some(UnixTime::from_nanos(100_501_000_000)), Status::Active),
+            (Some(t(101)), Status::Active),
+            (None, Status::Revoked),
+        ] {
+            token.issued_at = iat;
+            assert_eq!(store.status(&token).unwrap(), status, "{iat:?}");
+        }
     }
 
     #[test]
     fn bounded_and_purgeable() {
         let store = MemoryRevocationStore::with_capacity(2);
-        store
-            .revoke(Revocation::Jti {
-                jti: "a".into(),
-                until: 10,
-            })
-            .unwrap();
-        store
-            .revoke(Revocation::Jti {
-                jti: "b".into(),
-                until: 20,
-            })
-            .unwrap();
-        assert!(matches!(
-            store.revoke(Revocation::Jti {
-                jti: "c".into(),
-                until: 20
-            }),
-            Err(TokenError::Store(_))
-        ));
+        store.revoke(jti("a", 10)).unwrap();
+        store.revoke(jti("b", 20)).unwrap();
+        let full = store.revoke(jti("c", 20)).unwrap_err();
+        assert_eq!(full.kind(), StoreErrorKind::Full);
         // Re-revoking an existing id needs no room.
-        store
-            .revoke(Revocation::Jti {
-                jti: "a".into(),
-                until: 15,
-            })
-            .unwrap();
-        assert_eq!(store.purge_expired(15).unwrap(), 1);
+        store.revoke(jti("a", 15)).unwrap();
+        assert_eq!(store.purge_expired(t(15)).unwrap(), 1);
         assert_eq!(store.len(), 1);
-        store
-            .revoke(Revocation::Jti {
-                jti: "c".into(),
-                until: 20,
-            })
-            .unwrap();
+        store.revoke(jti("c", 20)).unwrap();
+    }
+
+    #[test]
+    fn a_full_store_evicts_moot_entries_before_refusing() {
+        let store = MemoryRevocationStore::with_capacity(2);
+        store.revoke(jti("a", 10)).unwrap();
+        store.revoke(jti("b", 20)).unwrap();
+        let mut at_ten = lookup("z");
+        at_ten.now = t(10);
+        assert_eq!(store.status(&at_ten).unwrap(), Status::Active);
+        // At 10, "a" is moot: it makes room without a purge call.
+        store.revoke(jti("c", 30)).unwrap();
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.status(&lookup("a")).unwrap(), Status::Active);
+        assert_eq!(store.status(&lookup("b")).unwrap(), Status::Revoked);
+    }
+
+    #[test]
+    fn consumption_records_leave_room_for_revocations() {
+        let store = MemoryRevocationStore::with_capacity(4);
+        for id in ["a", "b", "c"] {
+            assert_eq!(store.consume(&lookup(id)).unwrap(), Consumed::Fresh);
+        }
+        let refused = store.consume(&lookup("d")).unwrap_err();
+        assert_eq!(refused.kind(), StoreErrorKind::Full);
+        store.revoke(jti("x", 200)).unwrap();
+        assert_eq!(store.len(), 4);
+        // Revoking a consumed id needs no room and frees a consumption slot.
+        store.revoke(jti("a", 200)).unwrap();
+        store.purge_expired(t(0)).unwrap();
+        assert_eq!(store.len(), 4);
     }
 }

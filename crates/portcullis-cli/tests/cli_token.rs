@@ -124,6 +124,47 @@ fn verify_reports_simplejwt_codes_and_exits_1_when_any_line_fails() {
 }
 
 #[test]
+fn verify_refuses_an_access_or_sliding_token_without_a_user_unless_kind_is_any() {
+    // Issued with the id under `user_id`; verified with `--user-id-claim uid`, the
+    // tokens carry no user id at all.
+    let access = issue("access", "{\"user_id\": \"7\"}\n");
+    let sliding = issue("sliding", "{\"user_id\": \"7\"}\n");
+    let verify = |kind: &str, token: &str| {
+        run(
+            &[
+                "token",
+                "verify",
+                "--alg",
+                "HS256",
+                "--key-env",
+                KEY.0,
+                "--kind",
+                kind,
+                "--user-id-claim",
+                "uid",
+                "--now",
+                NOW,
+            ],
+            &format!("{token}\n"),
+        )
+    };
+    for (kind, token) in [("access", &access), ("sliding", &sliding)] {
+        let out = verify(kind, token);
+        assert_eq!(out.status.code(), Some(1), "{kind}");
+        let line = &json_lines(&out)[0];
+        assert_eq!(line["ok"], false, "{kind}");
+        assert_eq!(line["code"], "token_not_valid", "{kind}");
+        assert_eq!(
+            line["message"], "Token contained no recognizable user identification",
+            "{kind}"
+        );
+        let any = verify("any", token);
+        assert_eq!(any.status.code(), Some(0), "{kind} as any");
+        assert_eq!(json_lines(&any)[0]["kind"], kind);
+    }
+}
+
+#[test]
 fn refresh_rotates_and_catches_a_replay_in_the_same_run() {
     let refresh = issue("refresh", "{\"user_id\": \"7\"}\n");
     let out = run(
