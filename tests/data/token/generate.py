@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Interop fixtures for portcullis tokens, produced by the real SimpleJWT and PyJWT.
 
-Run from the repository root after `cargo build --example portcullis`:
+Run from the repository root after `cargo build -p portcullis-cli`:
 
     python -m venv venv && venv/bin/pip install "djangorestframework-simplejwt==5.5.1" \
         "PyJWT[crypto]==2.15.1" "Django==5.2.19" "djangorestframework==3.18.3" cryptography
@@ -202,7 +202,7 @@ def versions():
 
 
 def main():
-    binary = sys.argv[1] if len(sys.argv) > 1 else "target/debug/examples/portcullis"
+    binary = sys.argv[1] if len(sys.argv) > 1 else "target/debug/portcullis"
     (HERE / "simplejwt_tokens.json").write_text(json.dumps(simplejwt_side(), indent=1) + "\n")
     (HERE / "rust_issued.json").write_text(json.dumps(rust_side(binary), indent=1) + "\n")
     print("wrote simplejwt_tokens.json and rust_issued.json")
