@@ -7,9 +7,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use portcullis::audit::{
-    AuditChain, AuditEvent, AuditKey, MemorySink, Refusal, RefusalAggregator, verify_chain,
-};
+use portcullis::audit::{AuditChain, AuditKey, MemorySink, RefusalAggregator};
 use portcullis::clock::{Clock, SystemClock, UnixTime};
 use portcullis::crypto::field::Encrypted;
 use portcullis::crypto::{Context, SealedKeyset};
@@ -26,6 +24,8 @@ use portcullis::token::{
 use portcullis::web::cookie::{SameSite, SetCookie, parse_cookie_header};
 use portcullis::web::csrf::{CsrfPolicy, CsrfRequest, CsrfSecret};
 use serde_json::{Value, json};
+
+mod audit_trail;
 
 use crate::failures::FailureTable;
 use crate::store::RedisStore;
@@ -331,98 +331,6 @@ impl App {
             table,
             failures: Mutex::new(FailureTable::new(MAX_FAILURE_KEYS)),
         })))
-    }
-
-    fn audit(&self, actor: &str, action: &str, entity: &str, id: &str, info: &RequestInfo) {
-        let event = match AuditEvent::new(actor, action, entity, id, now()) {
-            Ok(event) => event.with_metadata(json!({"instance": self.instance})),
-            Err(e) => Err(e),
-        };
-        let mut event = match event {
-            Ok(event) => event,
-            Err(e) => {
-                eprintln!("axum_service: audit event refused: {e}");
-                return;
-            }
-        };
-        if let Some(ip) = info.peer {
-            event = event.with_ip(ip);
-        }
-        if let Some(agent) = &info.user_agent {
-            // Capped by the event (MAX_USER_AGENT_LEN).
-            event = event.with_user_agent(agent);
-        }
-        self.write_audit(event);
-    }
-
-    fn write_audit(&self, event: AuditEvent) {
-        let mut guard = self.audit.lock().unwrap_or_else(PoisonError::into_inner);
-        let (chain, sink) = &mut *guard;
-        match chain.record(event, sink) {
-            Ok(record) => eprintln!("audit {}", record.to_json_line()),
-            // The alert: an error-level line per lost record, and /healthz says so.
-            Err(e) => eprintln!(
-                "ERROR axum_service: audit record lost ({} unrecorded): {e}",
-                chain.dropped()
-            ),
-        }
-    }
-
-    /// Whether the audit trail is keeping every record, and how many it lost.
-    pub(crate) fn audit_health(&self) -> Value {
-        let guard = self.audit.lock().unwrap_or_else(PoisonError::into_inner);
-        let (chain, sink) = &*guard;
-        json!({
-            "ok": chain.dropped() == 0 && !sink.is_full(),
-            "dropped": sink.dropped(),
-        })
-    }
-
-    /// Audits a 429 only when it is the client's first in the window (without the
-    /// User-Agent, which the flooding client chooses), and one summary per window.
-    fn audit_refusal(&self, key: &str, scope: Scope, info: &RequestInfo) {
-        let now = now();
-        let agg_key = format!("{}/{key}", scope.name());
-        let (verdict, mut summaries) = {
-            let mut guard = self.refusals.lock().unwrap_or_else(PoisonError::into_inner);
-            let (agg, last_drain) = &mut *guard;
-            let verdict = agg.refuse(&agg_key, now);
-            // Closed windows of other clients, at most once a window.
-            let due = last_drain
-                .checked_add(REFUSAL_WINDOW)
-                .is_none_or(|t| now >= t);
-            let closed = if due {
-                *last_drain = now;
-                agg.drain(now)
-            } else {
-                Vec::new()
-            };
-            (verdict, closed)
-        };
-        if let Refusal::Record { previous } = verdict {
-            summaries.extend(previous);
-            let event = AuditEvent::new(key, "ratelimit:refuse", "scope", scope.name(), now)
-                .and_then(|e| e.with_metadata(json!({"instance": self.instance})));
-            match event {
-                Ok(event) => self.write_audit(match info.peer {
-                    Some(ip) => event.with_ip(ip),
-                    None => event,
-                }),
-                Err(e) => eprintln!("axum_service: audit event refused: {e}"),
-            }
-        }
-        for summary in summaries {
-            let (scope, client) = summary
-                .key()
-                .split_once('/')
-                .unwrap_or(("*", summary.key()));
-            let event = AuditEvent::new(client, "ratelimit:refuse-summary", "scope", scope, now)
-                .and_then(|e| e.with_metadata(summary.metadata()));
-            match event {
-                Ok(event) => self.write_audit(event),
-                Err(e) => eprintln!("axum_service: audit event refused: {e}"),
-            }
-        }
     }
 
     /// Rate-limits one request of `scope` from the client; `Err` is the 429.
@@ -823,28 +731,6 @@ impl App {
                 Reply::new(200, json!({"revoked_before": cutoff.as_secs_f64()}))
             }
             Err(e) => Reply::token_error(&e),
-        }
-    }
-
-    /// `GET /api/audit/`: the chain's length and whether it verifies.
-    pub(crate) fn audit_summary(&self) -> Reply {
-        let guard = self.audit.lock().unwrap_or_else(PoisonError::into_inner);
-        let records = guard.1.records();
-        let actions: Vec<&str> = records.iter().map(|r| r.event.action()).collect();
-        match verify_chain(&self.audit_key, records) {
-            Ok(summary) => Reply::new(
-                200,
-                json!({
-                    "count": summary.count,
-                    "intact": true,
-                    "dropped": summary.dropped,
-                    "actions": actions,
-                }),
-            ),
-            Err(e) => Reply::new(
-                200,
-                json!({"count": records.len(), "intact": false, "break": e.to_string()}),
-            ),
         }
     }
 }

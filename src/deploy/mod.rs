@@ -61,8 +61,8 @@
 //!
 //! # What is "not ok"
 //!
-//! Every finding counts, whatever its level: the CLI's `check deploy` answers
-//! `"ok": false` for a settings line with any finding (Django's `check --deploy`
+//! Every finding counts, whatever its level: a settings value with any finding
+//! is not ready to deploy (Django's `check --deploy`
 //! fails only on errors and prints warnings; a deployment that wants Django's exit
 //! behaviour filters on [`Finding::level`]).
 
@@ -92,7 +92,7 @@ pub enum Level {
 }
 
 impl Level {
-    /// The lowercase name (`"warning"`), as the CLI prints it.
+    /// The lowercase name (`"warning"`), as reports print it.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -288,7 +288,7 @@ pub enum CsrfFailure {
 }
 
 impl CsrfFailure {
-    /// A stable machine code for logs and the CLI.
+    /// A stable machine code for logs and API answers.
     pub fn code(self) -> &'static str {
         match self {
             Self::BadOrigin => "csrf_bad_origin",
