@@ -131,6 +131,8 @@ pub mod clock;
 #[cfg(feature = "crypto")]
 pub mod crypto;
 pub mod error;
+#[cfg(feature = "jose")]
+pub mod jose;
 #[cfg(feature = "password")]
 pub mod password;
 #[cfg(feature = "ratelimit")]
