@@ -12,6 +12,7 @@
 
 mod cli;
 mod crypto;
+mod dpop;
 mod keygen;
 mod password;
 mod ratelimit;
@@ -61,6 +62,9 @@ usage: portcullis <domain> <op> [flags]
   token inspect                   stdin a token; decodes WITHOUT verifying
     token flags: [--leeway S] [--audience X] [--issuer X] [--user-id-claim C]
                  [--token-type-claim C] [--jti-claim C] [--kid K] [--now UNIX_SECONDS]
+  dpop verify --htm M --htu URL [--access-token-env V] [--nonce N] [--max-age S] [--now S]
+                                  stdin a DPoP proof per line; prints its jkt (codes
+                                  invalid_dpop_proof, dpop_replay, use_dpop_nonce)
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -100,6 +104,7 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         "ratelimit" => ratelimit::run(op, flags),
         "password" => password::run(op, flags),
         "token" => token::run(op, flags),
+        "dpop" => dpop::run(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }
