@@ -402,3 +402,11 @@ fn tokens_issued_with_cnf_bind_to_the_proof_key() {
     assert_eq!(verify_binding(&claims, &jkt), Err(DpopError::Unbound));
     assert_eq!(DpopError::Unbound.code(), "invalid_token");
 }
+
+#[test]
+fn a_request_never_shows_its_access_token() {
+    let request = Request::new("GET", RESOURCE_URL).with_access_token(RFC_ACCESS_TOKEN);
+    let shown = format!("{request:?}");
+    assert!(!shown.contains(RFC_ACCESS_TOKEN), "{shown}");
+    assert!(shown.contains("[REDACTED]"), "{shown}");
+}

@@ -28,7 +28,9 @@ pub const ALLOWED_ALGORITHMS: [Algorithm; 5] = [
 ];
 
 /// The request a proof must be made for, as the host received it.
-#[derive(Clone, Copy, Debug)]
+///
+/// Its `Debug` never shows the access token.
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     method: &'a str,
     url: &'a str,
@@ -61,6 +63,17 @@ impl<'a> Request<'a> {
     pub const fn with_nonce(mut self, nonce: &'a str) -> Self {
         self.nonce = Some(nonce);
         self
+    }
+}
+
+impl std::fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("access_token", &self.access_token.map(|_| "[REDACTED]"))
+            .field("nonce", &self.nonce)
+            .finish()
     }
 }
 
