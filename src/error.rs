@@ -25,6 +25,10 @@ pub enum Error {
     #[cfg(feature = "token")]
     #[error(transparent)]
     Token(#[from] crate::token::TokenError),
+    /// A DPoP proof or the token bound to it was refused, or a DPoP setting is wrong.
+    #[cfg(feature = "jose")]
+    #[error(transparent)]
+    Jose(#[from] crate::jose::dpop::DpopError),
     /// A field could not be encrypted or decrypted.
     #[cfg(feature = "crypto")]
     #[error(transparent)]

@@ -24,6 +24,7 @@
 //! | passwords (`password`) | Django's validators and presets, the NIST profile, `Hasher` (Argon2id and Django's formats), breach range helpers | none: the host stores hashes and makes the range request | `password` |
 //! | rate limits (`ratelimit`) | rate grammar, five algorithms as `(rate, state, now, cost) -> (decision, state)`, lockout, 429 answers | portable state values (fixed-size byte form); bounded `KeyedLimiter` in memory | `ratelimit` |
 //! | web (`web`, `apikey`, `audit`) | headers, CORS, CSRF verdicts, cookies, API key parse/verify, the audit HMAC chain | `AuditSink` (records); bounded `MemorySink` | `web` |
+//! | DPoP (`jose`) | RFC 9449 proof verification, RFC 7638 thumbprints, `cnf.jkt` binding, `WWW-Authenticate: DPoP` challenges | `ReplayStore` (seen `jti`s); bounded `MemoryReplayStore` | `jose` |
 //!
 //! The floor, always built: [`secret`] (key newtypes, [`secret::KeyError`], the
 //! one secure random fill), [`clock`] ([`clock::UnixTime`], [`clock::Clock`]),
@@ -84,6 +85,7 @@
 //! | `ratelimit` | `ratelimit` | `hashbrown` |
 //! | `web` | `web`, `apikey`, `audit` | `ring`, `time` |
 //! | `deploy` | `deploy`: the deployment check over Django-named settings (turns on `token`, `crypto`, `ratelimit`) | none beyond those rooms' |
+//! | `jose` | `jose` (implies `token`) | none of its own |
 //!
 //! Every room is on by default. For one room:
 //!
@@ -136,6 +138,8 @@ pub mod crypto;
 #[cfg(feature = "deploy")]
 pub mod deploy;
 pub mod error;
+#[cfg(feature = "jose")]
+pub mod jose;
 #[cfg(feature = "password")]
 pub mod password;
 #[cfg(feature = "ratelimit")]
@@ -156,7 +160,8 @@ pub use error::Error;
     feature = "crypto",
     feature = "password",
     feature = "ratelimit",
-    feature = "web"
+    feature = "web",
+    feature = "jose"
 ))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

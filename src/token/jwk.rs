@@ -258,7 +258,7 @@ const OCT_IN_JWKS: &str =
     "an `oct` (symmetric) key is never trusted from a JWKS: anyone who reads the set could sign";
 
 /// JWK members that hold private or secret key material (RFC 7518 section 6).
-const PRIVATE_JWK_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
+pub(crate) const PRIVATE_JWK_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
 
 /// `key 3 (kid `a`)`: a JWKS entry by position and, when it has one, `kid` (cut
 /// short, since the document is untrusted).

@@ -13,6 +13,7 @@
 mod check;
 mod cli;
 mod crypto;
+mod dpop;
 mod keygen;
 mod password;
 mod ratelimit;
@@ -65,6 +66,9 @@ usage: portcullis <domain> <op> [flags]
   check deploy                    stdin one JSON object of settings (Django's names) per
                                   line; prints the deployment check's findings
                                   (ok false, code deploy_findings, when there are any)
+  dpop verify --htm M --htu URL [--access-token-env V] [--nonce N] [--max-age S] [--now S]
+                                  stdin a DPoP proof per line; prints its jkt (codes
+                                  invalid_dpop_proof, dpop_replay, use_dpop_nonce)
 
 Keys are read from the environment (--key-env VAR), never from the command line.
 Exit status: 0 every input ok, 1 some input not ok, 2 usage or configuration error.";
@@ -105,6 +109,7 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         "password" => password::run(op, flags),
         "token" => token::run(op, flags),
         "check" => check::run(op, flags),
+        "dpop" => dpop::run(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }
