@@ -49,4 +49,15 @@ pub enum Error {
     #[cfg(feature = "web")]
     #[error(transparent)]
     Audit(#[from] crate::audit::AuditError),
+    /// A JWE (or another JOSE object) was refused or could not be made.
+    #[cfg(feature = "jose")]
+    #[error(transparent)]
+    Jose(#[from] crate::jose::JoseError),
+}
+
+#[cfg(feature = "jose")]
+impl From<crate::jose::jwe::JweError> for Error {
+    fn from(err: crate::jose::jwe::JweError) -> Self {
+        Self::Jose(err.into())
+    }
 }

@@ -81,6 +81,7 @@
 //! | `password` | `password` | `argon2`, `bcrypt`, `scrypt`, `ring`, `unicode-normalization` |
 //! | `ratelimit` | `ratelimit` | `hashbrown` |
 //! | `web` | `web`, `apikey`, `audit` | `ring`, `time` |
+//! | `jose` | `jose` (JWE; needs `token`) | `aes`, `aes-kw`, `cbc`, `p256`, `x25519-dalek`, `ring` |
 //!
 //! Every room is on by default. For one room:
 //!
@@ -131,6 +132,8 @@ pub mod clock;
 #[cfg(feature = "crypto")]
 pub mod crypto;
 pub mod error;
+#[cfg(feature = "jose")]
+pub mod jose;
 #[cfg(feature = "password")]
 pub mod password;
 #[cfg(feature = "ratelimit")]

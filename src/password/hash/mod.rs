@@ -68,7 +68,6 @@ pub use self::scrypt::ScryptParams;
 use std::fmt;
 use std::num::NonZeroU32;
 
-
 use self::argon2::Argon2Stored;
 use self::bcrypt::bcrypt_input;
 use self::django::Stored;
