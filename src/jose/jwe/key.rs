@@ -9,12 +9,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::{JweError, KeyManagement};
+use super::{ContentEncryption, JweError, KeyManagement};
 
 /// A key for JWE: the key's type fixes which `alg` values it accepts.
 pub struct JweKey {
     pub(crate) material: Material,
     alg: Option<KeyManagement>,
+    enc: Option<ContentEncryption>,
     kid: Option<String>,
 }
 
@@ -133,14 +134,26 @@ impl JweKey {
             }
             _ => return Err(JweError::key("`kty` must be oct, EC or OKP")),
         };
-        let alg = jwk
-            .alg
-            .as_deref()
-            .map(KeyManagement::from_name)
-            .transpose()?;
+        // A JWK `alg` names a key management algorithm, or (for a `dir` key, as in
+        // RFC 7520 §5.6) the content encryption it is for.
+        let (alg, enc) = match jwk.alg.as_deref() {
+            None => (None, None),
+            Some(name) => match ContentEncryption::from_name(name) {
+                Ok(enc) => (Some(KeyManagement::Dir), Some(enc)),
+                Err(_) => (Some(KeyManagement::from_name(name)?), None),
+            },
+        };
+        if let (Some(enc), Material::Oct(k)) = (enc, &material) {
+            if k.len() != enc.key_len() {
+                return Err(JweError::key(
+                    "the JWK's `alg` needs a key of another length",
+                ));
+            }
+        }
         let key = Self {
             material,
             alg: None,
+            enc,
             kid: jwk.kid.clone(),
         };
         if let Some(alg) = alg {
@@ -157,6 +170,12 @@ impl JweKey {
     #[must_use]
     pub fn allows(&self, alg: KeyManagement) -> bool {
         self.family_allows(alg) && self.alg.is_none_or(|pinned| pinned == alg)
+    }
+
+    /// Whether this key may be used with `enc`: any, unless the JWK's `alg` names one.
+    #[must_use]
+    pub fn allows_enc(&self, enc: ContentEncryption) -> bool {
+        self.enc.is_none_or(|pinned| pinned == enc)
     }
 
     fn family_allows(&self, alg: KeyManagement) -> bool {

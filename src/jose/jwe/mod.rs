@@ -120,7 +120,10 @@ impl JweDecryptor {
     pub fn decrypt(&self, token: &str) -> Result<Decrypted, JweError> {
         let jwe = header::parse(token, self.max_len)?;
         let (alg, enc) = (jwe.alg, jwe.enc);
-        if !self.key.allows(alg) || self.expected.is_some_and(|e| e != alg) {
+        if !self.key.allows(alg)
+            || !self.key.allows_enc(enc)
+            || self.expected.is_some_and(|e| e != alg)
+        {
             return Err(JweError::AlgorithmNotAllowed { alg: alg.name() });
         }
         if matches!(alg, KeyManagement::Dir | KeyManagement::EcdhEs)
@@ -225,7 +228,7 @@ pub fn encrypt(
     enc: ContentEncryption,
     plaintext: &[u8],
 ) -> Result<String, JweError> {
-    if !key.allows(alg) {
+    if !key.allows(alg) || !key.allows_enc(enc) {
         return Err(JweError::AlgorithmNotAllowed { alg: alg.name() });
     }
     let mut header = Map::new();
