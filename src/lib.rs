@@ -154,7 +154,8 @@ pub use error::Error;
     feature = "crypto",
     feature = "password",
     feature = "ratelimit",
-    feature = "web"
+    feature = "web",
+    feature = "jose"
 ))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

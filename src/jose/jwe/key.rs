@@ -143,12 +143,12 @@ impl JweKey {
                 Err(_) => (Some(KeyManagement::from_name(name)?), None),
             },
         };
-        if let (Some(enc), Material::Oct(k)) = (enc, &material) {
-            if k.len() != enc.key_len() {
-                return Err(JweError::key(
-                    "the JWK's `alg` needs a key of another length",
-                ));
-            }
+        if let (Some(enc), Material::Oct(k)) = (enc, &material)
+            && k.len() != enc.key_len()
+        {
+            return Err(JweError::key(
+                "the JWK's `alg` needs a key of another length",
+            ));
         }
         let key = Self {
             material,
@@ -156,10 +156,10 @@ impl JweKey {
             enc,
             kid: jwk.kid.clone(),
         };
-        if let Some(alg) = alg {
-            if !key.family_allows(alg) {
-                return Err(JweError::key("the JWK's `alg` does not fit its key type"));
-            }
+        if let Some(alg) = alg
+            && !key.family_allows(alg)
+        {
+            return Err(JweError::key("the JWK's `alg` does not fit its key type"));
         }
         Ok(Self { alg, ..key })
     }
