@@ -13,7 +13,7 @@
 //!
 //! ## Rooms
 //!
-//! The crate is five rooms over a small shared floor. Each room is a Cargo feature
+//! The crate is six rooms over a small shared floor. Each room is a Cargo feature
 //! (all on by default), with its own modules, dependencies and [`Error`] variant; a
 //! build with one room compiles only that room's dependencies.
 //!
@@ -24,6 +24,7 @@
 //! | passwords (`password`) | Django's validators and presets, the NIST profile, `Hasher` (Argon2id and Django's formats), breach range helpers | none: the host stores hashes and makes the range request | `password` |
 //! | rate limits (`ratelimit`) | rate grammar, five algorithms as `(rate, state, now, cost) -> (decision, state)`, lockout, 429 answers | portable state values (fixed-size byte form); bounded `KeyedLimiter` in memory | `ratelimit` |
 //! | web (`web`, `apikey`, `audit`) | headers, CORS, CSRF verdicts, cookies, API key parse/verify, the audit HMAC chain | `AuditSink` (records); bounded `MemorySink` | `web` |
+//! | JWE (`jose`) | compact JWE encrypt/decrypt under one JWK (`jose::jwe`), strict and opaque on failure | none: tokens are the host's values | `jose` |
 //!
 //! The floor, always built: [`secret`] (key newtypes, [`secret::KeyError`], the
 //! one secure random fill), [`clock`] ([`clock::UnixTime`], [`clock::Clock`]),
