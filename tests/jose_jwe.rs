@@ -335,3 +335,11 @@ fn bad_jwks_are_refused_with_a_reason() {
         );
     }
 }
+
+#[test]
+fn jwe_errors_convert_to_the_jose_variant() {
+    let err: portcullis::Error = JweError::Decryption.into();
+    let shown = format!("{err:?}");
+    assert!(shown.starts_with("Jose(Jwe(Decryption"), "{shown}");
+    assert_eq!(err.to_string(), "the JWE could not be decrypted");
+}
