@@ -211,11 +211,13 @@ fn refused_algorithms_are_unsupported() {
 }
 
 #[test]
-fn zip_and_crit_are_refused() {
+fn zip_crit_and_duplicate_members_are_refused() {
     let d = JweDecryptor::new(key(OCT16));
     for h in [
         r#"{"alg":"A128KW","enc":"A128CBC-HS256","zip":"DEF"}"#,
         r#"{"alg":"A128KW","enc":"A128CBC-HS256","crit":["exp"],"exp":1}"#,
+        r#"{"alg":"A128KW","enc":"A128CBC-HS256","enc":"A128CBC-HS256"}"#,
+        r#"["alg","A128KW"]"#,
     ] {
         let token = with_part(&a128kw_token(), 0, &header(h));
         assert!(

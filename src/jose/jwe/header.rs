@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::{ContentEncryption, JweError, KeyManagement};
@@ -47,8 +48,9 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Compact<'_>, JweError
         return Err(JweError::malformed("a compact JWE has exactly five parts"));
     };
     let header_bytes = part(h, "the header is not unpadded base64url")?;
-    let header: Map<String, Value> = serde_json::from_slice(&header_bytes)
-        .map_err(|_| JweError::malformed("the header is not a JSON object"))?;
+    let UniqueMembers(header) = serde_json::from_slice(&header_bytes).map_err(|_| {
+        JweError::malformed("the header is not a JSON object with unique member names")
+    })?;
     let name = |member: &str| -> Result<&str, JweError> {
         match header.get(member) {
             Some(Value::String(s)) => Ok(s),
@@ -91,5 +93,34 @@ pub(crate) fn b64_member(header: &Map<String, Value>, member: &str) -> Result<Ve
     match header.get(member).and_then(Value::as_str) {
         Some(text) => part(text, "`apu` or `apv` is not unpadded base64url"),
         None => Ok(Vec::new()),
+    }
+}
+
+/// A JSON object whose member names are unique: `{"alg":"dir","alg":"A128KW"}`
+/// means different things to first-wins and last-wins readers, so it is refused.
+struct UniqueMembers(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for UniqueMembers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> Visitor<'de> for Members {
+            type Value = UniqueMembers;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<UniqueMembers, A::Error> {
+                let mut map = Map::new();
+                while let Some((name, value)) = access.next_entry::<String, Value>()? {
+                    if map.insert(name, value).is_some() {
+                        return Err(de::Error::custom("duplicate member"));
+                    }
+                }
+                Ok(UniqueMembers(map))
+            }
+        }
+        deserializer.deserialize_map(Members)
     }
 }
