@@ -19,7 +19,8 @@
 //! - `PBES2-*`: a password-derived key with an attacker-chosen iteration count in
 //!   the header is a denial-of-service lever, and passwords are not keys.
 //! - `A*GCMKW` and the 192-bit variants: not implemented.
-//! - `zip`: decompression bombs. Any `crit`: no extension is implemented.
+//! - `zip`: decompression bombs. Any `crit`: no extension is implemented. A
+//!   header with a duplicate member name: readers disagree on which one counts.
 //!
 //! All of these are [`jwe::JweError::UnsupportedAlgorithm`] or
 //! [`jwe::JweError::Malformed`], decided from the header before the key is used.
