@@ -25,10 +25,6 @@ pub enum Error {
     #[cfg(feature = "token")]
     #[error(transparent)]
     Token(#[from] crate::token::TokenError),
-    /// A DPoP proof or the token bound to it was refused, or a DPoP setting is wrong.
-    #[cfg(feature = "jose")]
-    #[error(transparent)]
-    Jose(#[from] crate::jose::dpop::DpopError),
     /// A field could not be encrypted or decrypted.
     #[cfg(feature = "crypto")]
     #[error(transparent)]
@@ -53,4 +49,22 @@ pub enum Error {
     #[cfg(feature = "web")]
     #[error(transparent)]
     Audit(#[from] crate::audit::AuditError),
+    /// A JWE or a DPoP proof was refused, or a JOSE object could not be made.
+    #[cfg(feature = "jose")]
+    #[error(transparent)]
+    Jose(#[from] crate::jose::JoseError),
+}
+
+#[cfg(feature = "jose")]
+impl From<crate::jose::jwe::JweError> for Error {
+    fn from(err: crate::jose::jwe::JweError) -> Self {
+        Self::Jose(err.into())
+    }
+}
+
+#[cfg(feature = "jose")]
+impl From<crate::jose::dpop::DpopError> for Error {
+    fn from(err: crate::jose::dpop::DpopError) -> Self {
+        Self::Jose(err.into())
+    }
 }

@@ -13,7 +13,7 @@
 //!
 //! ## Rooms
 //!
-//! The crate is five rooms over a small shared floor. Each room is a Cargo feature
+//! The crate is six rooms over a small shared floor. Each room is a Cargo feature
 //! (all on by default), with its own modules, dependencies and [`Error`] variant; a
 //! build with one room compiles only that room's dependencies.
 //!
@@ -25,6 +25,7 @@
 //! | rate limits (`ratelimit`) | rate grammar, five algorithms as `(rate, state, now, cost) -> (decision, state)`, lockout, 429 answers | portable state values (fixed-size byte form); bounded `KeyedLimiter` in memory | `ratelimit` |
 //! | web (`web`, `apikey`, `audit`) | headers, CORS, CSRF verdicts, cookies, API key parse/verify, the audit HMAC chain | `AuditSink` (records); bounded `MemorySink` | `web` |
 //! | DPoP (`jose`) | RFC 9449 proof verification, RFC 7638 thumbprints, `cnf.jkt` binding, `WWW-Authenticate: DPoP` challenges | `ReplayStore` (seen `jti`s); bounded `MemoryReplayStore` | `jose` |
+//! | JWE (`jose`) | compact JWE encrypt/decrypt under one JWK (`jose::jwe`), strict and opaque on failure | none: tokens are the host's values | `jose` |
 //!
 //! The floor, always built: [`secret`] (key newtypes, [`secret::KeyError`], the
 //! one secure random fill), [`clock`] ([`clock::UnixTime`], [`clock::Clock`]),
@@ -85,7 +86,7 @@
 //! | `ratelimit` | `ratelimit` | `hashbrown` |
 //! | `web` | `web`, `apikey`, `audit` | `ring`, `time` |
 //! | `deploy` | `deploy`: the deployment check over Django-named settings (turns on `token`, `crypto`, `ratelimit`) | none beyond those rooms' |
-//! | `jose` | `jose` (implies `token`) | none of its own |
+//! | `jose` | `jose`: DPoP and JWE (implies `token`) | `aes`, `aes-kw`, `cbc`, `p256`, `x25519-dalek`, `ring` |
 //!
 //! Every room is on by default. For one room:
 //!

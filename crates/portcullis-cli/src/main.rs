@@ -14,6 +14,7 @@ mod check;
 mod cli;
 mod crypto;
 mod dpop;
+mod jose;
 mod keygen;
 mod password;
 mod ratelimit;
@@ -41,6 +42,13 @@ usage: portcullis <domain> <op> [flags]
                                   stdin: base64 plaintext (encrypt) or a token
   sealed encrypt|decrypt --key-env V [--context table:column:row_id]
                                   stdin: base64 plaintext (encrypt) or a sealed value
+  jwe encrypt --key-env V --alg A --enc E
+                                  stdin: base64 plaintext; prints the compact JWE
+  jwe decrypt --key-env V [--alg A]
+                                  stdin: a compact JWE; prints plaintext_b64 and header
+    jwe keys: one JWK as JSON (oct for dir and A128KW/A256KW; EC P-256 or OKP
+    X25519 for ECDH-ES, ECDH-ES+A128KW, ECDH-ES+A256KW); enc: A128GCM, A256GCM,
+    A128CBC-HS256, A256CBC-HS512
   ratelimit parse                 stdin: a rate such as 5/m; prints limit, period_s
   ratelimit simulate --rate R --algorithm gcra|token-bucket|fixed-window|sliding-log|sliding-window [--cost N]
                                   stdin: one Unix time per line; prints each decision
@@ -110,6 +118,7 @@ fn dispatch(args: &[String]) -> Result<Outcome, UsageError> {
         "token" => token::run(op, flags),
         "check" => check::run(op, flags),
         "dpop" => dpop::run(op, flags),
+        "jwe" => jose::run(op, flags),
         other => Err(UsageError::new(format!("unknown domain `{other}`"))),
     }
 }
