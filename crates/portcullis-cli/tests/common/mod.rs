@@ -13,17 +13,7 @@ pub(crate) fn cli_path() -> PathBuf {
 
 /// Runs the CLI with `args`, feeding `stdin`, with the extra environment `env`.
 pub(crate) fn run_cli(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
-    let mut child = Command::new(cli_path())
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("Cargo builds the portcullis binary for its tests");
-    // A usage error may exit before reading stdin: a closed pipe is fine.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
+    run_cli_bytes(args, stdin.as_bytes(), env)
 }
 
 /// Every stdout line, parsed as JSON (the contract: one object per line).
@@ -35,7 +25,6 @@ pub(crate) fn json_lines(output: &Output) -> Vec<Value> {
         .collect()
 }
 
-#[allow(dead_code)] // only the line-contract tests send raw bytes
 /// Like [`run_cli`], with raw bytes on stdin (lines that are not UTF-8).
 pub(crate) fn run_cli_bytes(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(cli_path())
@@ -46,6 +35,7 @@ pub(crate) fn run_cli_bytes(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -
         .stderr(Stdio::piped())
         .spawn()
         .expect("Cargo builds the portcullis binary for its tests");
+    // A usage error may exit before reading stdin: a closed pipe is fine.
     let _ = child.stdin.take().unwrap().write_all(stdin);
     child.wait_with_output().unwrap()
 }
