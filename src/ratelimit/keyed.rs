@@ -237,17 +237,7 @@ impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A> {
                 }
             });
         }
-        let expiry = A::expires_at(&self.rate, &state).as_nanos();
-        shard.earliest_expiry = shard.earliest_expiry.min(expiry);
-        let hasher = &self.hasher;
-        shard.table.insert_unique(
-            hash,
-            Entry {
-                key: key.to_owned(),
-                state,
-            },
-            |e| hasher.hash_one(&e.key),
-        );
+        self.insert_new(&mut shard, hash, key.to_owned(), state);
         Ok(decision)
     }
 
@@ -291,6 +281,16 @@ impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A> {
                 before - shard.table.len()
             })
             .sum()
+    }
+
+    /// Stores the state of a key the shard does not hold (the caller checked room).
+    fn insert_new(&self, shard: &mut Shard<K, A::State>, hash: u64, key: K, state: A::State) {
+        let expiry = A::expires_at(&self.rate, &state).as_nanos();
+        shard.earliest_expiry = shard.earliest_expiry.min(expiry);
+        let hasher = &self.hasher;
+        shard
+            .table
+            .insert_unique(hash, Entry { key, state }, |e| hasher.hash_one(&e.key));
     }
 
     /// Frees room in a full shard by evicting expired state; false if none had.
@@ -355,17 +355,7 @@ impl<K: Hash + Eq + Clone, A: Algorithm> KeyedStore for KeyedLimiter<K, A> {
         if shard.table.len() >= self.per_shard && !self.make_room(&mut shard, now) {
             return Err(StoreError::full());
         }
-        let expiry = A::expires_at(&self.rate, &state).as_nanos();
-        shard.earliest_expiry = shard.earliest_expiry.min(expiry);
-        let hasher = &self.hasher;
-        shard.table.insert_unique(
-            hash,
-            Entry {
-                key: key.clone(),
-                state,
-            },
-            |e| hasher.hash_one(&e.key),
-        );
+        self.insert_new(&mut shard, hash, key.clone(), state);
         Ok(answer)
     }
 }
