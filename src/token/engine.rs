@@ -237,6 +237,16 @@ impl Tokens {
         self.keyring.remove(kid)
     }
 
+    /// Drops the default (kid-less) verification key, as [`Keyring::remove_default`]:
+    /// the last step of a move away from a kid-less key (SimpleJWT's), once
+    /// [`Tokens::rotate_signing_key`] has made a key with a `kid` the signer and the
+    /// old tokens have expired. Kid-less tokens then fail with
+    /// [`Invalid::UnknownKey`]. `false` if there is no default key or the signing
+    /// key itself is kid-less (it is not removed then).
+    pub fn remove_default_key(&mut self) -> bool {
+        self.keyring.remove_default()
+    }
+
     /// A fresh token id: a random UUID4 as 32 lowercase hex digits (SimpleJWT's `uuid4().hex`).
     ///
     /// # Errors
@@ -577,5 +587,28 @@ impl Tokens {
             cutoff,
             until: self.family_until(cutoff),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretBytes;
+
+    #[test]
+    fn remove_default_key_only_after_a_kid_signer_takes_over() {
+        let secret = SecretBytes::from_slice(&[7u8; 32]);
+        let keyring = Keyring::new(SigningKey::hmac(Algorithm::HS256, &secret).unwrap());
+        let mut tokens = Tokens::new(TokenConfig::simplejwt_defaults(), keyring).unwrap();
+        assert!(!tokens.remove_default_key(), "the kid-less signer stays");
+        assert!(tokens.keyring().select(None).is_some());
+        let next = SigningKey::hmac(Algorithm::HS256, &SecretBytes::from_slice(&[8u8; 32]))
+            .unwrap()
+            .with_kid("next");
+        tokens.rotate_signing_key(next).unwrap();
+        assert!(tokens.remove_default_key());
+        assert!(tokens.keyring().select(None).is_none());
+        assert!(!tokens.remove_default_key(), "already gone");
+        assert!(tokens.keyring().select(Some("next")).is_some());
     }
 }
