@@ -120,6 +120,7 @@ mod codec;
 mod config;
 mod der;
 mod engine;
+mod env;
 mod error;
 pub mod jwk;
 mod keyring;
@@ -136,6 +137,10 @@ pub use claims::{Claims, TokenKind};
 pub use codec::{Unverified, inspect};
 pub use config::{TokenConfig, format_duration, parse_duration};
 pub use engine::{Tokens, Verified};
+pub use env::{
+    ENV_ACCESS_MINUTES, ENV_ALGORITHM, ENV_ISSUER, ENV_REFRESH_DAYS, ENV_SIGNING_KEY, EnvError,
+    EnvTokenSettings, token_config_from_env, token_config_from_lookup,
+};
 pub use error::{Invalid, TokenError, parse_authorization_header, www_authenticate};
 pub use jwk::{Jwk, JwkSet};
 pub use keyring::Keyring;
