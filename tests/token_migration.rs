@@ -57,6 +57,29 @@ fn header(token: &str, name: &str) -> Option<String> {
     header.get(name).and_then(|v| v.as_str()).map(str::to_owned)
 }
 
+/// The key change a deploy makes: the Ed25519 key with a kid takes over signing.
+fn rotate_to_ed25519(shared: &Shared) {
+    shared
+        .write()
+        .unwrap()
+        .tokens_mut()
+        .rotate_signing_key(ed25519_key())
+        .unwrap();
+}
+
+/// Verifies both tokens from a handler thread, as a running service would.
+fn verify_on_another_thread(
+    shared: &Shared,
+    old: &str,
+    new: &str,
+) -> (Result<(), TokenError>, Result<(), TokenError>) {
+    let shared = Arc::clone(shared);
+    let (old, new) = (old.to_owned(), new.to_owned());
+    std::thread::spawn(move || (verify(&shared, &old), verify(&shared, &new)))
+        .join()
+        .unwrap()
+}
+
 #[test]
 fn kid_less_hs256_tokens_verify_before_and_during_the_move() {
     let shared = service();
@@ -65,12 +88,7 @@ fn kid_less_hs256_tokens_verify_before_and_during_the_move() {
     assert_eq!(header(&old, "kid"), None, "SimpleJWT's shape: no kid");
     verify(&shared, &old).unwrap();
 
-    shared
-        .write()
-        .unwrap()
-        .tokens_mut()
-        .rotate_signing_key(ed25519_key())
-        .unwrap();
+    rotate_to_ed25519(&shared);
     verify(&shared, &old).unwrap();
 }
 
@@ -78,12 +96,7 @@ fn kid_less_hs256_tokens_verify_before_and_during_the_move() {
 fn after_rotation_new_tokens_carry_the_kid_and_alg_and_old_ones_still_verify() {
     let shared = service();
     let old = access(&shared);
-    shared
-        .write()
-        .unwrap()
-        .tokens_mut()
-        .rotate_signing_key(ed25519_key())
-        .unwrap();
+    rotate_to_ed25519(&shared);
 
     let new = access(&shared);
     assert_eq!(header(&new, "alg").as_deref(), Some("EdDSA"));
@@ -98,29 +111,15 @@ fn removing_the_old_default_at_runtime_fails_old_tokens_only() {
     let old = access(&shared);
     // While the kid-less key signs, it cannot be removed.
     assert!(!shared.write().unwrap().tokens_mut().remove_default_key());
-    shared
-        .write()
-        .unwrap()
-        .tokens_mut()
-        .rotate_signing_key(ed25519_key())
-        .unwrap();
+    rotate_to_ed25519(&shared);
     let new = access(&shared);
 
     // A handler running on another thread sees the change without a restart.
-    let handler = {
-        let shared = Arc::clone(&shared);
-        let (old, new) = (old.clone(), new.clone());
-        std::thread::spawn(move || (verify(&shared, &old), verify(&shared, &new)))
-    };
-    let (before_old, before_new) = handler.join().unwrap();
+    let (before_old, before_new) = verify_on_another_thread(&shared, &old, &new);
     assert!(before_old.is_ok() && before_new.is_ok());
 
     assert!(shared.write().unwrap().tokens_mut().remove_default_key());
-    let handler = {
-        let shared = Arc::clone(&shared);
-        std::thread::spawn(move || (verify(&shared, &old), verify(&shared, &new)))
-    };
-    let (after_old, after_new) = handler.join().unwrap();
+    let (after_old, after_new) = verify_on_another_thread(&shared, &old, &new);
     assert!(
         matches!(after_old, Err(TokenError::Invalid(Invalid::UnknownKey))),
         "old token: {after_old:?}"
@@ -131,12 +130,7 @@ fn removing_the_old_default_at_runtime_fails_old_tokens_only() {
 #[test]
 fn the_jwks_export_holds_only_the_public_key() {
     let shared = service();
-    shared
-        .write()
-        .unwrap()
-        .tokens_mut()
-        .rotate_signing_key(ed25519_key())
-        .unwrap();
+    rotate_to_ed25519(&shared);
     let jwks = shared.read().unwrap().tokens().keyring().jwks();
     let json = serde_json::to_value(&jwks).unwrap();
     let keys = json["keys"].as_array().unwrap();
