@@ -1,5 +1,6 @@
-//! JOSE beyond signatures: DPoP sender-constrained tokens (RFC 9449) and JWE
-//! (RFC 7516) encrypted tokens and payloads.
+//! JOSE beyond signatures: DPoP sender-constrained tokens (RFC 9449), JWE
+//! (RFC 7516) encrypted tokens and payloads, and nested (signed, then encrypted)
+//! tokens for the token engine ([`nested`]).
 //!
 //! Pure and I/O-free like the rest of the crate: the host hands in a key (one JWK)
 //! and a compact token, and gets a plaintext or an error back.
@@ -53,6 +54,7 @@
 
 pub mod dpop;
 pub mod jwe;
+pub mod nested;
 
 /// An error from the JOSE room.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -108,6 +108,12 @@ impl JweDecryptor {
         self
     }
 
+    /// The key this decryptor opens tokens with.
+    #[must_use]
+    pub const fn key(&self) -> &JweKey {
+        &self.key
+    }
+
     /// Decrypts one compact JWE.
     ///
     /// # Errors
@@ -228,6 +234,30 @@ pub fn encrypt(
     enc: ContentEncryption,
     plaintext: &[u8],
 ) -> Result<String, JweError> {
+    seal_compact(key, alg, enc, None, plaintext)
+}
+
+/// Encrypts a signed compact JWS as a nested JWT (RFC 7519 section 5.2): as
+/// [`encrypt`], with `cty: "JWT"` in the header.
+///
+/// # Errors
+/// As [`encrypt`].
+pub fn encrypt_jwt(
+    key: &JweKey,
+    alg: KeyManagement,
+    enc: ContentEncryption,
+    jws: &str,
+) -> Result<String, JweError> {
+    seal_compact(key, alg, enc, Some("JWT"), jws.as_bytes())
+}
+
+fn seal_compact(
+    key: &JweKey,
+    alg: KeyManagement,
+    enc: ContentEncryption,
+    cty: Option<&str>,
+    plaintext: &[u8],
+) -> Result<String, JweError> {
     if !key.allows(alg) || !key.allows_enc(enc) {
         return Err(JweError::AlgorithmNotAllowed { alg: alg.name() });
     }
@@ -236,6 +266,9 @@ pub fn encrypt(
     header.insert("enc".into(), enc.name().into());
     if let Some(kid) = key.kid() {
         header.insert("kid".into(), kid.into());
+    }
+    if let Some(cty) = cty {
+        header.insert("cty".into(), cty.into());
     }
     let (cek, encrypted_key) = match (&key.material, alg) {
         (Material::Oct(k), KeyManagement::Dir) => {
