@@ -1,6 +1,7 @@
 //! JOSE beyond signatures: DPoP sender-constrained tokens (RFC 9449), JWE
 //! (RFC 7516) encrypted tokens and payloads, and nested (signed, then encrypted)
-//! tokens for the token engine ([`nested`]).
+//! tokens for the token engine ([`nested`]), and the cache policy for a remote
+//! issuer's JWKS ([`jwks`]).
 //!
 //! Pure and I/O-free like the rest of the crate: the host hands in a key (one JWK)
 //! and a compact token, and gets a plaintext or an error back.
@@ -54,6 +55,7 @@
 
 pub mod dpop;
 pub mod jwe;
+pub mod jwks;
 pub mod nested;
 
 /// An error from the JOSE room.
@@ -66,4 +68,7 @@ pub enum JoseError {
     /// A DPoP proof or the token bound to it was refused, or a DPoP setting is wrong.
     #[error(transparent)]
     Dpop(#[from] dpop::DpopError),
+    /// A fetched JWKS was refused, or a JWKS cache setting is wrong.
+    #[error(transparent)]
+    Jwks(#[from] jwks::JwksError),
 }
