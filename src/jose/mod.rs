@@ -54,6 +54,7 @@
 //! - Keys and plaintexts are wiped on drop and print as `[REDACTED]`.
 
 pub mod dpop;
+mod json;
 pub mod jwe;
 pub mod jwks;
 pub mod nested;

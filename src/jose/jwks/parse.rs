@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::JwksError;
+use crate::jose::json::{StrictError, parse_object};
 use crate::token::jwk::Jwk;
 use crate::token::{Algorithm, Invalid, Keyring, TokenError, VerifyingKey};
 
@@ -108,7 +109,8 @@ impl JwksKeys {
 /// Refused whole ([`JwksError`]), since the publisher is misconfigured and no key
 /// of it can be trusted: a document over [`MAX_JWKS_BYTES`] or
 /// [`MAX_JWKS_KEYS`], not a JSON object with a `keys` array, an entry that is not
-/// an object, a key with a private member (`d`, `p`, `q`, `dp`, `dq`, `qi`,
+/// an object, a member name given twice in one object (readers would disagree on
+/// which counts), a key with a private member (`d`, `p`, `q`, `dp`, `dq`, `qi`,
 /// `oth`, or an `oct` key's `k`), and two keys with one `kid` (a token's `kid`
 /// would be ambiguous).
 ///
@@ -123,8 +125,12 @@ pub fn parse_jwks(json: &str) -> Result<JwksKeys, JwksError> {
     if json.len() > MAX_JWKS_BYTES {
         return Err(JwksError::TooLarge { len: json.len() });
     }
-    let doc: Value =
-        serde_json::from_str(json).map_err(|_| JwksError::Malformed { reason: "not JSON" })?;
+    let doc = parse_object(json.as_bytes()).map_err(|e| JwksError::Malformed {
+        reason: match e {
+            StrictError::Duplicate => "a member name appears twice in one object",
+            StrictError::Syntax => "not a JSON object",
+        },
+    })?;
     let entries = doc
         .get("keys")
         .and_then(Value::as_array)

@@ -84,7 +84,11 @@ fn private_members_and_duplicate_kids_refuse_the_whole_set() {
 
 #[test]
 fn documents_that_are_not_a_jwks_are_refused() {
+    let twice = format!(
+        r#"{{"keys": [{{"kty": "OKP", "crv": "Ed25519", "kid": "a", "kid": "b", "x": "{ED_X}"}}]}}"#
+    );
     for bad in [
+        twice.as_str(),
         "",
         "[]",
         "{}",
