@@ -63,6 +63,13 @@ impl From<crate::jose::jwe::JweError> for Error {
 }
 
 #[cfg(feature = "jose")]
+impl From<crate::jose::jwks::JwksError> for Error {
+    fn from(err: crate::jose::jwks::JwksError) -> Self {
+        Self::Jose(err.into())
+    }
+}
+
+#[cfg(feature = "jose")]
 impl From<crate::jose::dpop::DpopError> for Error {
     fn from(err: crate::jose::dpop::DpopError) -> Self {
         Self::Jose(err.into())

@@ -178,9 +178,23 @@ fn framing_must_be_exactly_five_unpadded_parts() {
     let padded = format!("{token}==");
     let spaced = token.replacen('.', ". ", 1);
     let newline = format!("{token}\n");
-    for bad in [four, six, padded, spaced, newline] {
+    for bad in [four.clone(), six.clone(), padded, spaced, newline] {
         assert!(
             matches!(d.decrypt(&bad), Err(JweError::Malformed { .. })),
+            "{bad:?}"
+        );
+    }
+    // A sixth part hidden inside the ciphertext (never scanned for dots) is named
+    // as such, like the others.
+    let ciphertext = token.split('.').nth(3).unwrap();
+    let (front, back) = ciphertext.split_at(ciphertext.len() / 2);
+    let inner = with_part(&token, 3, &format!("{front}.{back}"));
+    for bad in [four, six, inner] {
+        assert_eq!(
+            d.decrypt(&bad).unwrap_err(),
+            JweError::Malformed {
+                reason: "a compact JWE has exactly five parts"
+            },
             "{bad:?}"
         );
     }

@@ -1,5 +1,7 @@
-//! JOSE beyond signatures: DPoP sender-constrained tokens (RFC 9449) and JWE
-//! (RFC 7516) encrypted tokens and payloads.
+//! JOSE beyond signatures: DPoP sender-constrained tokens (RFC 9449), JWE
+//! (RFC 7516) encrypted tokens and payloads, and nested (signed, then encrypted)
+//! tokens for the token engine ([`nested`]), and the cache policy for a remote
+//! issuer's JWKS ([`jwks`]).
 //!
 //! Pure and I/O-free like the rest of the crate: the host hands in a key (one JWK)
 //! and a compact token, and gets a plaintext or an error back.
@@ -52,7 +54,10 @@
 //! - Keys and plaintexts are wiped on drop and print as `[REDACTED]`.
 
 pub mod dpop;
+mod json;
 pub mod jwe;
+pub mod jwks;
+pub mod nested;
 
 /// An error from the JOSE room.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -64,4 +69,7 @@ pub enum JoseError {
     /// A DPoP proof or the token bound to it was refused, or a DPoP setting is wrong.
     #[error(transparent)]
     Dpop(#[from] dpop::DpopError),
+    /// A fetched JWKS was refused, or a JWKS cache setting is wrong.
+    #[error(transparent)]
+    Jwks(#[from] jwks::JwksError),
 }

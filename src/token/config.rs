@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Algorithm;
 use super::error::TokenError;
+use super::nesting::NestingLayer;
 
 /// SimpleJWT-compatible token settings. Field names are SimpleJWT's in lower case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +71,12 @@ pub struct TokenConfig {
     pub check_revoke_token: bool,
     /// REVOKE_TOKEN_CLAIM: the claim holding that hash (SimpleJWT's `hash_password`).
     pub revoke_token_claim: String,
+    /// When set, every token issued is signed, then wrapped by this layer (a
+    /// nested JWT: the jose room's `NestedJwe` encrypts it), and every token
+    /// verified is unwrapped by it first. Set in code, never read from a file: the
+    /// layer holds a key.
+    #[serde(skip)]
+    pub nesting: Option<NestingLayer>,
 }
 
 impl Default for TokenConfig {
@@ -107,6 +114,7 @@ impl TokenConfig {
             max_token_age: None,
             check_revoke_token: false,
             revoke_token_claim: "hash_password".to_owned(),
+            nesting: None,
         }
     }
 

@@ -20,6 +20,7 @@ use super::claims::{ClaimNames, Claims, TokenKind, numeric_date_value};
 use super::codec;
 use super::config::TokenConfig;
 use super::error::{Invalid, TokenError};
+use super::nesting;
 use super::revocation::{Lookup, Revocation, Status};
 use super::{Algorithm, Keyring, SigningKey, VerifyingKey};
 use crate::clock::UnixTime;
@@ -398,7 +399,8 @@ impl Tokens {
         let key = self.keyring.signing_key().ok_or_else(|| {
             TokenError::Key("this keyring only verifies; it has no signing key".into())
         })?;
-        codec::encode(&claims, key, &self.rng)
+        let jws = codec::encode(&claims, key, &self.rng)?;
+        nesting::seal(self.config.nesting.as_ref(), jws)
     }
 
     /// A token of `kind` from `source`'s claims, copying every claim but
@@ -436,7 +438,9 @@ impl Tokens {
         kind: Option<TokenKind>,
         now: UnixTime,
     ) -> Result<Verified, TokenError> {
-        let payload = codec::verify_signature(token, &self.keyring, self.config.max_token_bytes)?;
+        let max_bytes = self.config.max_token_bytes;
+        let jws = nesting::open(self.config.nesting.as_ref(), token, max_bytes)?;
+        let payload = codec::verify_signature(&jws, &self.keyring, max_bytes)?;
         let claims = Claims::parse(&payload, &self.names)?;
         self.check_claims(&claims, kind, now)?;
         let derived_family = match (claims.kind(), claims.family(), claims.jti()) {

@@ -41,6 +41,8 @@ pub enum Invalid {
     Audience,
     /// `iss` is missing or is not the configured issuer.
     Issuer,
+    /// A plain JWS where the configuration requires a nested (encrypted) token.
+    NotEncrypted,
 }
 
 /// Any error of the token domain.

@@ -36,7 +36,8 @@ use crate::secret::SecretBytes;
 
 impl VerifyingKey {
     /// A verification key from a JWK (RFC 7517). The JWK's `alg`, when present, must
-    /// equal `alg`; its `kid` becomes the key's.
+    /// equal `alg`; its `kid` becomes the key's. An `oct` key must be at least as
+    /// long as the hash output (32, 48 or 64 bytes; RFC 7518 section 3.2).
     ///
     /// # Errors
     /// [`TokenError::Key`] if the JWK is not a public (or `oct`) key for `alg`.
@@ -56,7 +57,21 @@ impl VerifyingKey {
         };
         let key = match (&jwk.algorithm, alg.family()) {
             (AlgorithmParameters::OctetKey(p), KeyFamily::Hmac) => {
-                Self::hmac(alg, &SecretBytes::from_slice(&b64(&p.value)?))?
+                let secret = b64(&p.value)?;
+                // RFC 7518 section 3.2: a key at least as long as the hash output.
+                // (A raw secret through `hmac` keeps the 32-byte floor, so that
+                // Django's `SECRET_KEY` works with HS384 and HS512 as in SimpleJWT.)
+                let min = match alg {
+                    Algorithm::HS384 => 48,
+                    Algorithm::HS512 => 64,
+                    _ => 32,
+                };
+                if secret.len() < min {
+                    return Err(key_error(format!(
+                        "an `oct` JWK for {alg} needs at least {min} bytes (RFC 7518 section 3.2)"
+                    )));
+                }
+                Self::hmac(alg, &SecretBytes::from_slice(&secret))?
             }
             (AlgorithmParameters::EllipticCurve(p), KeyFamily::Ec) => {
                 let (want, size) = if alg == Algorithm::ES256 {

@@ -113,6 +113,17 @@ impl Keyring {
         }
     }
 
+    /// Verifies a compact JWS with any payload (a signed document rather than a
+    /// token: no claim is read) by the key its `kid` selects, under the token
+    /// room's header rules; returns the payload bytes (UTF-8).
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`] for the first rule the JWS breaks (size, framing,
+    /// header, unknown key, algorithm, signature).
+    pub fn verify_jws(&self, jws: &str, max_bytes: usize) -> Result<Vec<u8>, TokenError> {
+        super::codec::verify_signature(jws, self, max_bytes)
+    }
+
     /// Every verification key (the default first).
     pub fn verifying_keys(&self) -> impl Iterator<Item = &VerifyingKey> {
         self.default.iter().chain(self.by_kid.values())

@@ -125,6 +125,7 @@ mod error;
 pub mod jwk;
 mod keyring;
 mod keys;
+mod nesting;
 #[cfg(feature = "jsonwebtoken-provider")]
 pub mod provider;
 mod refresh;
@@ -145,6 +146,7 @@ pub use error::{Invalid, TokenError, parse_authorization_header, www_authenticat
 pub use jwk::{Jwk, JwkSet};
 pub use keyring::Keyring;
 pub use keys::{MIN_HMAC_SECRET, SigningKey, VerifyingKey};
+pub use nesting::{Nesting, NestingLayer};
 pub use refresh::{RefreshPlan, Refreshed, StoreAnswer, StoreStep, TokenPair};
 pub use revocation::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status,

@@ -43,7 +43,6 @@
 mod binding;
 mod error;
 mod htu;
-mod json;
 mod proof;
 mod replay;
 mod thumbprint;

@@ -11,10 +11,10 @@ use subtle::ConstantTimeEq as _;
 
 use super::error::{DpopError, ProofDefect};
 use super::htu::normalize_htu;
-use super::json::{StrictError, parse_object};
 use super::replay::{ReplayKey, ReplayStore, Seen};
 use super::thumbprint::Jkt;
 use crate::clock::UnixTime;
+use crate::jose::json::{StrictError, parse_object};
 use crate::token::jwk::{Jwk, PRIVATE_JWK_MEMBERS};
 use crate::token::{Algorithm, KeyFamily, VerifyingKey};
 

@@ -56,37 +56,31 @@ pub(crate) fn seal(
     }
 }
 
-/// Decrypts; every failure (wrong lengths, tag, padding) is [`JweError::Decryption`].
+/// Decrypts `body` (the ciphertext followed by a tag of `tag_len` bytes) in
+/// place; every failure (wrong lengths, tag, padding) is [`JweError::Decryption`].
 pub(crate) fn open(
     enc: ContentEncryption,
     cek: &[u8],
     iv: &[u8],
     aad: &[u8],
-    ciphertext: &[u8],
-    tag: &[u8],
+    body: Zeroizing<Vec<u8>>,
+    tag_len: usize,
 ) -> Result<Zeroizing<Vec<u8>>, JweError> {
-    if iv.len() != enc.iv_len() || cek.len() != enc.key_len() {
+    if cek.len() != enc.key_len() {
         return Err(JweError::Decryption);
     }
     match enc {
         ContentEncryption::A128Gcm | ContentEncryption::A256Gcm => {
             let key = gcm_key(enc, cek).map_err(|_| JweError::Decryption)?;
-            let nonce =
-                aead::Nonce::try_assume_unique_for_key(iv).map_err(|_| JweError::Decryption)?;
-            if tag.len() != aead::AES_128_GCM.tag_len() {
-                return Err(JweError::Decryption);
-            }
-            let mut in_out = Zeroizing::new(Vec::with_capacity(ciphertext.len() + tag.len()));
-            in_out.extend_from_slice(ciphertext);
-            in_out.extend_from_slice(tag);
-            let len = key
-                .open_in_place(nonce, aead::Aad::from(aad), &mut in_out)
-                .map_err(|_| JweError::Decryption)?
-                .len();
-            in_out.truncate(len);
-            Ok(in_out)
+            open_gcm(&key, iv, aad, body, tag_len)
         }
         ContentEncryption::A128CbcHs256 | ContentEncryption::A256CbcHs512 => {
+            if iv.len() != enc.iv_len() {
+                return Err(JweError::Decryption);
+            }
+            let (ciphertext, tag) = body
+                .split_at_checked(body.len().saturating_sub(tag_len))
+                .ok_or(JweError::Decryption)?;
             let (mac_key, enc_key) = split_cbc_key(enc, cek).map_err(|_| JweError::Decryption)?;
             // The tag is checked first, in constant time, so the padding check below
             // only ever runs on authentic ciphertext: no padding oracle.
@@ -111,6 +105,36 @@ pub(crate) fn open(
                 .map_err(|_| JweError::Decryption)
         }
     }
+}
+
+/// AES-GCM open of `body` (ciphertext then tag) in place with an expanded key.
+pub(crate) fn open_gcm(
+    key: &aead::LessSafeKey,
+    iv: &[u8],
+    aad: &[u8],
+    mut body: Zeroizing<Vec<u8>>,
+    tag_len: usize,
+) -> Result<Zeroizing<Vec<u8>>, JweError> {
+    let nonce = aead::Nonce::try_assume_unique_for_key(iv).map_err(|_| JweError::Decryption)?;
+    if tag_len != key.algorithm().tag_len() {
+        return Err(JweError::Decryption);
+    }
+    let len = key
+        .open_in_place(nonce, aead::Aad::from(aad), &mut body)
+        .map_err(|_| JweError::Decryption)?
+        .len();
+    body.truncate(len);
+    Ok(body)
+}
+
+/// The expanded AES-GCM key a `dir` key of this length stands for, made once.
+pub(crate) fn dir_gcm_key(cek: &[u8]) -> Option<(ContentEncryption, aead::LessSafeKey)> {
+    let enc = match cek.len() {
+        16 => ContentEncryption::A128Gcm,
+        32 => ContentEncryption::A256Gcm,
+        _ => return None,
+    };
+    gcm_key(enc, cek).ok().map(|key| (enc, key))
 }
 
 fn gcm_key(enc: ContentEncryption, cek: &[u8]) -> Result<aead::LessSafeKey, JweError> {

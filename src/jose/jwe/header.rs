@@ -5,6 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
+use zeroize::Zeroizing;
 
 use super::{ContentEncryption, JweError, KeyManagement};
 
@@ -17,8 +18,11 @@ pub(crate) struct Compact<'a> {
     pub(crate) enc: ContentEncryption,
     pub(crate) encrypted_key: Vec<u8>,
     pub(crate) iv: Vec<u8>,
-    pub(crate) ciphertext: Vec<u8>,
-    pub(crate) tag: Vec<u8>,
+    /// The ciphertext followed by the tag, decoded into one buffer so AES-GCM
+    /// opens it in place; it then holds the plaintext, hence the wipe on drop.
+    pub(crate) body: Zeroizing<Vec<u8>>,
+    /// How many bytes at the end of `body` are the tag.
+    pub(crate) tag_len: usize,
 }
 
 /// Decodes one unpadded base64url part; padding, whitespace and stray bits are refused.
@@ -36,17 +40,13 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Compact<'_>, JweError
             max: max_len,
         });
     }
-    let mut parts = token.split('.');
-    let (Some(h), Some(k), Some(iv), Some(c), Some(t), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return Err(JweError::malformed("a compact JWE has exactly five parts"));
-    };
+    // The short parts are cut from either end, so the long ciphertext in the
+    // middle is never scanned for dots: its base64url decoding refuses one.
+    let five_parts = || JweError::malformed("a compact JWE has exactly five parts");
+    let (h, rest) = token.split_once('.').ok_or_else(five_parts)?;
+    let (k, rest) = rest.split_once('.').ok_or_else(five_parts)?;
+    let (iv, rest) = rest.split_once('.').ok_or_else(five_parts)?;
+    let (c, t) = rest.rsplit_once('.').ok_or_else(five_parts)?;
     let header_bytes = part(h, "the header is not unpadded base64url")?;
     let UniqueMembers(header) = serde_json::from_slice(&header_bytes).map_err(|_| {
         JweError::malformed("the header is not a JSON object with unique member names")
@@ -76,14 +76,28 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Compact<'_>, JweError
             Some(_) => return Err(JweError::malformed("`apu` and `apv` must be strings")),
         }
     }
+    let mut body = Zeroizing::new(Vec::with_capacity(
+        base64::decoded_len_estimate(c.len()).saturating_add(base64::decoded_len_estimate(t.len())),
+    ));
+    URL_SAFE_NO_PAD.decode_vec(c, &mut body).map_err(|_| {
+        if c.contains('.') {
+            five_parts()
+        } else {
+            JweError::malformed("the ciphertext is not unpadded base64url")
+        }
+    })?;
+    let ciphertext_len = body.len();
+    URL_SAFE_NO_PAD
+        .decode_vec(t, &mut body)
+        .map_err(|_| JweError::malformed("the tag is not unpadded base64url"))?;
     Ok(Compact {
         aad: h,
         alg,
         enc,
         encrypted_key: part(k, "the encrypted key is not unpadded base64url")?,
         iv: part(iv, "the IV is not unpadded base64url")?,
-        ciphertext: part(c, "the ciphertext is not unpadded base64url")?,
-        tag: part(t, "the tag is not unpadded base64url")?,
+        tag_len: body.len().saturating_sub(ciphertext_len),
+        body,
         header,
     })
 }

@@ -39,11 +39,23 @@ pub const DEFAULT_MAX_LEN: usize = 256 * 1024;
 pub const MAX_MAX_LEN: usize = 16 * 1024 * 1024;
 
 /// Decrypts compact JWEs with one key, under the strict rules of [`crate::jose`].
-#[derive(Debug)]
 pub struct JweDecryptor {
     key: JweKey,
     max_len: usize,
     expected: Option<KeyManagement>,
+    /// For an `oct` key of 16 or 32 bytes: its AES-GCM key, expanded once, for
+    /// `dir` tokens (ring keeps the schedule; it is not wiped on drop).
+    dir_gcm: Option<(ContentEncryption, ring::aead::LessSafeKey)>,
+}
+
+impl fmt::Debug for JweDecryptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JweDecryptor")
+            .field("key", &self.key)
+            .field("max_len", &self.max_len)
+            .field("expected", &self.expected)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A decrypted JWE: its protected header and its plaintext (wiped on drop).
@@ -78,11 +90,16 @@ impl fmt::Debug for Decrypted {
 impl JweDecryptor {
     /// A decryptor for `key`, with the default size cap and any `alg` the key allows.
     #[must_use]
-    pub const fn new(key: JweKey) -> Self {
+    pub fn new(key: JweKey) -> Self {
+        let dir_gcm = match &key.material {
+            Material::Oct(k) if key.allows(KeyManagement::Dir) => content::dir_gcm_key(k),
+            _ => None,
+        };
         Self {
             key,
             max_len: DEFAULT_MAX_LEN,
             expected: None,
+            dir_gcm,
         }
     }
 
@@ -106,6 +123,12 @@ impl JweDecryptor {
     pub fn expect_alg(mut self, alg: KeyManagement) -> Self {
         self.expected = Some(alg);
         self
+    }
+
+    /// The key this decryptor opens tokens with.
+    #[must_use]
+    pub const fn key(&self) -> &JweKey {
+        &self.key
     }
 
     /// Decrypts one compact JWE.
@@ -136,15 +159,22 @@ impl JweDecryptor {
         if !self.key.can_decrypt() {
             return Err(JweError::key("decryption needs the private key (`d`)"));
         }
-        let cek = self.content_key(&jwe)?;
-        let plaintext = content::open(
-            enc,
-            &cek,
-            &jwe.iv,
-            jwe.aad.as_bytes(),
-            &jwe.ciphertext,
-            &jwe.tag,
-        )?;
+        let plaintext = match &self.dir_gcm {
+            Some((dir_enc, key)) if alg == KeyManagement::Dir && *dir_enc == enc => {
+                content::open_gcm(key, &jwe.iv, jwe.aad.as_bytes(), jwe.body, jwe.tag_len)?
+            }
+            _ => {
+                let cek = self.content_key(&jwe)?;
+                content::open(
+                    enc,
+                    &cek,
+                    &jwe.iv,
+                    jwe.aad.as_bytes(),
+                    jwe.body,
+                    jwe.tag_len,
+                )?
+            }
+        };
         Ok(Decrypted {
             header: jwe.header,
             plaintext,
@@ -228,6 +258,30 @@ pub fn encrypt(
     enc: ContentEncryption,
     plaintext: &[u8],
 ) -> Result<String, JweError> {
+    seal_compact(key, alg, enc, None, plaintext)
+}
+
+/// Encrypts a signed compact JWS as a nested JWT (RFC 7519 section 5.2): as
+/// [`encrypt`], with `cty: "JWT"` in the header.
+///
+/// # Errors
+/// As [`encrypt`].
+pub fn encrypt_jwt(
+    key: &JweKey,
+    alg: KeyManagement,
+    enc: ContentEncryption,
+    jws: &str,
+) -> Result<String, JweError> {
+    seal_compact(key, alg, enc, Some("JWT"), jws.as_bytes())
+}
+
+fn seal_compact(
+    key: &JweKey,
+    alg: KeyManagement,
+    enc: ContentEncryption,
+    cty: Option<&str>,
+    plaintext: &[u8],
+) -> Result<String, JweError> {
     if !key.allows(alg) || !key.allows_enc(enc) {
         return Err(JweError::AlgorithmNotAllowed { alg: alg.name() });
     }
@@ -236,6 +290,9 @@ pub fn encrypt(
     header.insert("enc".into(), enc.name().into());
     if let Some(kid) = key.kid() {
         header.insert("kid".into(), kid.into());
+    }
+    if let Some(cty) = cty {
+        header.insert("cty".into(), cty.into());
     }
     let (cek, encrypted_key) = match (&key.material, alg) {
         (Material::Oct(k), KeyManagement::Dir) => {
