@@ -68,7 +68,7 @@ fn crate_store<A: StoredAlgorithm>(
         async move {
             let now = SystemClock.now();
             let decision = stores
-                .rate_limit::<A>(&client(keys, task, i), "bench", &rate(), now, 1)
+                .rate_limit::<A>(&client(keys, task, i), A::NAME, &rate(), now, 1)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             assert!(decision.allowed);

@@ -15,8 +15,9 @@ pub enum FailureMode {
     /// accepted unchecked.
     Closed,
     /// Let the request through as if the store had no entry (a rate limit
-    /// admits, a token counts as not revoked, a login as not locked, a proof as
-    /// first seen). Each such answer is counted
+    /// admits, a token counts as not revoked and a refresh token as unused, so
+    /// it is not single-use while Redis is down; a login as not locked, a proof
+    /// as first seen). Each such answer is counted
     /// ([`RedisStores::failures_absorbed`](crate::RedisStores::failures_absorbed)).
     Open,
 }

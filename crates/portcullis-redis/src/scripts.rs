@@ -2,23 +2,23 @@
 //! one cluster slot, and each does integer comparisons only: the decisions
 //! themselves are the core's pure functions, run by the client.
 
-/// Compare-and-swap of one key. ARGV: the value read, the value to write (empty:
-/// delete), the TTL in milliseconds, and `'1'` when a value was read (`'0'`:
-/// the key must still be absent). Returns 1 when written, 0 on a concurrent
-/// change (the caller reads and decides again).
+/// Compare-and-swap of one key. ARGV: the value expected, the value to write
+/// (empty: delete), the TTL in milliseconds, and `'1'` when a value is
+/// expected (`'0'`: the key must be absent). Returns `{1, 0, ''}` when
+/// written; on a concurrent change `{0, present, current}` (present `1` or
+/// `0`), so the caller decides again without another read.
 pub(crate) const CAS: &str = r"
 local current = redis.call('GET', KEYS[1])
-if ARGV[4] == '0' then
-  if current then return 0 end
-elseif current ~= ARGV[1] then
-  return 0
+if (ARGV[4] == '0' and current) or (ARGV[4] == '1' and current ~= ARGV[1]) then
+  if current then return {0, 1, current} end
+  return {0, 0, ''}
 end
 if ARGV[2] == '' then
   redis.call('DEL', KEYS[1])
 else
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 end
-return 1
+return {1, 0, ''}
 ";
 
 /// The single-use consume of a refresh token id. ARGV: keep-until (Unix

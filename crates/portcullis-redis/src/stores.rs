@@ -38,6 +38,37 @@ pub struct RedisStores {
     options: Arc<Options>,
     scripts: Arc<Scripts>,
     absorbed: Arc<AtomicU64>,
+    last_seen: Arc<LastSeen>,
+}
+
+/// How many stripes the per-key turn-taking uses.
+const STRIPES: usize = 256;
+
+/// One stripe: the key last updated through it and the value it then held.
+type Stripe = tokio::sync::Mutex<Option<(String, Option<Vec<u8>>)>>;
+
+/// The value last seen at a key, per stripe of keys: each stripe's lock makes
+/// this process's calls on one key take turns.
+struct LastSeen {
+    stripes: Vec<Stripe>,
+}
+
+impl LastSeen {
+    fn new() -> Self {
+        Self {
+            stripes: (0..STRIPES)
+                .map(|_| tokio::sync::Mutex::new(None))
+                .collect(),
+        }
+    }
+
+    fn stripe(&self, key: &str) -> &Stripe {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(key, &mut hasher);
+        let index = usize::try_from(std::hash::Hasher::finish(&hasher) % STRIPES as u64)
+            .unwrap_or_default();
+        &self.stripes[index]
+    }
 }
 
 impl std::fmt::Debug for RedisStores {
@@ -79,6 +110,7 @@ impl RedisStores {
                 revoke: redis::Script::new(scripts::REVOKE),
             }),
             absorbed: Arc::new(AtomicU64::new(0)),
+            last_seen: Arc::new(LastSeen::new()),
         }
     }
 
@@ -183,10 +215,16 @@ impl RedisStores {
     }
 
     /// Reads `key`, runs `decide` on its bytes and writes what it asks, as one
-    /// compare-and-swap: on a concurrent change the read and the decision are
-    /// redone, so concurrent callers never both act on one state. TTLs are the
-    /// written state's `expires_at` less `now`. The whole loop runs within the
-    /// time bound.
+    /// compare-and-swap: on a concurrent change the decision is redone on the
+    /// value the script found, so concurrent callers never both act on one
+    /// state. TTLs are the written state's `expires_at` less `now`. The whole
+    /// loop, waiting for the key's stripe included, runs within the time bound.
+    ///
+    /// Calls on one key in this process take turns (a striped lock), and the
+    /// value the last one saw is the next one's first guess: a hot key costs
+    /// one round trip per decision instead of a read, a swap and retries. A
+    /// guess is only ever acted on through the swap, which checks it; a
+    /// decision that writes nothing is made on a value read from Redis.
     pub(crate) async fn update<T>(
         &self,
         key: &str,
@@ -194,34 +232,51 @@ impl RedisStores {
         mut decide: impl FnMut(Option<&[u8]>) -> Result<(T, Write), Error>,
     ) -> Result<T, Error> {
         let attempts = async {
+            let mut seen = self.last_seen.stripe(key).lock().await;
             let mut conn = self.conn.clone();
+            let (mut current, mut checked) = match seen.take() {
+                Some((k, value)) if k == key => (value, false),
+                _ => (Self::read(&mut conn, key).await?, true),
+            };
             for _ in 0..MAX_CAS_ATTEMPTS {
-                let current: Option<Vec<u8>> =
-                    redis::cmd("GET").arg(key).query_async(&mut conn).await?;
                 let (answer, write) = decide(current.as_deref())?;
                 let (next, ttl) = match write {
-                    Write::Keep => return Ok(answer),
-                    Write::Delete if current.is_none() => return Ok(answer),
-                    Write::Delete => (Vec::new(), 1),
                     Write::Put { bytes, expires_at } => (bytes, ttl_millis(now, expires_at)),
+                    Write::Delete if current.is_some() => (Vec::new(), 1),
+                    Write::Keep | Write::Delete if !checked => {
+                        current = Self::read(&mut conn, key).await?;
+                        checked = true;
+                        continue;
+                    }
+                    Write::Keep | Write::Delete => {
+                        *seen = Some((key.to_owned(), current));
+                        return Ok(answer);
+                    }
                 };
-                let swapped: i64 = self
+                let (swapped, present, found): (i64, i64, Vec<u8>) = self
                     .scripts
                     .cas
                     .key(key)
                     .arg(current.as_deref().unwrap_or_default())
-                    .arg(next)
+                    .arg(&next)
                     .arg(ttl)
                     .arg(if current.is_some() { "1" } else { "0" })
                     .invoke_async(&mut conn)
                     .await?;
                 if swapped == 1 {
+                    *seen = Some((key.to_owned(), (!next.is_empty()).then_some(next)));
                     return Ok(answer);
                 }
+                current = (present == 1).then_some(found);
+                checked = true;
             }
             Err(Error::Contended(MAX_CAS_ATTEMPTS))
         };
         self.bounded(attempts).await
+    }
+
+    async fn read(conn: &mut RedisConnection, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        Ok(redis::cmd("GET").arg(key).query_async(conn).await?)
     }
 }
 

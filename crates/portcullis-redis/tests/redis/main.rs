@@ -60,10 +60,12 @@ pub(crate) fn tokens() -> Tokens {
 }
 
 /// `clients` async tasks each make `requests` decisions with algorithm `A` on
-/// one key (the algorithm's own endpoint) at one `now`; returns how many were
-/// admitted, which must be exactly the quota whatever the interleaving.
+/// one key (the algorithm's own endpoint) at one `now`, task `i` through
+/// `instances[i % len]` (each instance its own connection, as separate
+/// processes: their writes race through the compare-and-swap); returns how
+/// many were admitted, which must be exactly the quota whatever the interleaving.
 pub(crate) async fn admitted<A: StoredAlgorithm>(
-    stores: &RedisStores,
+    instances: &[RedisStores],
     quota: u32,
     clients: usize,
     requests: usize,
@@ -71,8 +73,9 @@ pub(crate) async fn admitted<A: StoredAlgorithm>(
     let rate = Rate::new(nz(quota), nz(3600));
     let admitted = Arc::new(AtomicU32::new(0));
     let tasks: Vec<_> = (0..clients)
-        .map(|_| {
-            let (stores, admitted) = (stores.clone(), admitted.clone());
+        .map(|i| {
+            let stores = instances[i % instances.len()].clone();
+            let admitted = admitted.clone();
             tokio::spawn(async move {
                 for _ in 0..requests {
                     let decision = stores
@@ -90,4 +93,17 @@ pub(crate) async fn admitted<A: StoredAlgorithm>(
         task.await.expect("a client task");
     }
     admitted.load(Ordering::Relaxed)
+}
+
+/// `n` store instances on `url`, each with its own connection.
+pub(crate) async fn instances(url: &str, prefix: &str, n: usize) -> Vec<RedisStores> {
+    let mut all = Vec::with_capacity(n);
+    for _ in 0..n {
+        all.push(
+            RedisStores::connect(url, options(prefix))
+                .await
+                .expect("stores"),
+        );
+    }
+    all
 }

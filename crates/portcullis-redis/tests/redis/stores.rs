@@ -22,7 +22,7 @@ use portcullis_redis::{
 };
 use serde_json::json;
 
-use crate::{CLIENTS, admitted, now, nz, options, runtime, tokens};
+use crate::{CLIENTS, admitted, instances, now, nz, options, runtime, tokens};
 
 const REQUESTS_PER_CLIENT: usize = 1_000;
 
@@ -37,9 +37,8 @@ fn sixteen_clients_on_one_key_admit_exactly_the_quota() {
             (SlidingWindow::NAME, 500),
             (SlidingLog::NAME, 300),
         ] {
-            let stores = RedisStores::connect(&server.url(), options(&format!("{name}:")))
-                .await
-                .expect("stores");
+            // Sixteen instances, one connection each: every client races the others.
+            let stores = instances(&server.url(), &format!("{name}:"), CLIENTS).await;
             let admitted = match name {
                 "gcra" => admitted::<Gcra>(&stores, quota, CLIENTS, REQUESTS_PER_CLIENT).await,
                 "token-bucket" => admitted::<TokenBucket>(&stores, quota, CLIENTS, REQUESTS_PER_CLIENT).await,
