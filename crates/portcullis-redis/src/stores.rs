@@ -1,6 +1,7 @@
 //! [`RedisStores`]: the async stores over one connection, and the
 //! compare-and-swap every keyed state goes through.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,13 +43,16 @@ pub struct RedisStores {
 }
 
 /// How many stripes the per-key turn-taking uses.
-const STRIPES: usize = 256;
+const STRIPES: usize = 1024;
+/// How many keys' last values each stripe remembers (16,384 keys in all).
+const KEYS_PER_STRIPE: usize = 16;
 
-/// One stripe: the key last updated through it and the value it then held.
-type Stripe = tokio::sync::Mutex<Option<(String, Option<Vec<u8>>)>>;
+/// One stripe: the last value seen at each of a few keys.
+type Stripe = tokio::sync::Mutex<HashMap<String, Option<Vec<u8>>>>;
 
-/// The value last seen at a key, per stripe of keys: each stripe's lock makes
-/// this process's calls on one key take turns.
+/// The value last seen at recent keys, per stripe of keys: each stripe's lock
+/// makes this process's calls on one key take turns. Bounded: a full stripe
+/// forgets a key before it learns another.
 struct LastSeen {
     stripes: Vec<Stripe>,
 }
@@ -56,9 +60,7 @@ struct LastSeen {
 impl LastSeen {
     fn new() -> Self {
         Self {
-            stripes: (0..STRIPES)
-                .map(|_| tokio::sync::Mutex::new(None))
-                .collect(),
+            stripes: (0..STRIPES).map(|_| Stripe::default()).collect(),
         }
     }
 
@@ -69,6 +71,20 @@ impl LastSeen {
             .unwrap_or_default();
         &self.stripes[index]
     }
+}
+
+/// Remembers `value` at `key` in a stripe, forgetting another key when full.
+fn remember(stripe: &mut HashMap<String, Option<Vec<u8>>>, key: &str, value: Option<Vec<u8>>) {
+    if let Some(slot) = stripe.get_mut(key) {
+        *slot = value;
+        return;
+    }
+    if stripe.len() >= KEYS_PER_STRIPE
+        && let Some(other) = stripe.keys().next().cloned()
+    {
+        stripe.remove(&other);
+    }
+    stripe.insert(key.to_owned(), value);
 }
 
 impl std::fmt::Debug for RedisStores {
@@ -221,7 +237,8 @@ impl RedisStores {
     /// loop, waiting for the key's stripe included, runs within the time bound.
     ///
     /// Calls on one key in this process take turns (a striped lock), and the
-    /// value the last one saw is the next one's first guess: a hot key costs
+    /// value the last one saw (kept for up to 16,384 recent keys) is the next
+    /// one's first guess: a hot key costs
     /// one round trip per decision instead of a read, a swap and retries. A
     /// guess is only ever acted on through the swap, which checks it; a
     /// decision that writes nothing is made on a value read from Redis.
@@ -234,9 +251,9 @@ impl RedisStores {
         let attempts = async {
             let mut seen = self.last_seen.stripe(key).lock().await;
             let mut conn = self.conn.clone();
-            let (mut current, mut checked) = match seen.take() {
-                Some((k, value)) if k == key => (value, false),
-                _ => (Self::read(&mut conn, key).await?, true),
+            let (mut current, mut checked) = match seen.get(key) {
+                Some(value) => (value.clone(), false),
+                None => (Self::read(&mut conn, key).await?, true),
             };
             for _ in 0..MAX_CAS_ATTEMPTS {
                 let (answer, write) = decide(current.as_deref())?;
@@ -249,7 +266,7 @@ impl RedisStores {
                         continue;
                     }
                     Write::Keep | Write::Delete => {
-                        *seen = Some((key.to_owned(), current));
+                        remember(&mut seen, key, current);
                         return Ok(answer);
                     }
                 };
@@ -264,7 +281,7 @@ impl RedisStores {
                     .invoke_async(&mut conn)
                     .await?;
                 if swapped == 1 {
-                    *seen = Some((key.to_owned(), (!next.is_empty()).then_some(next)));
+                    remember(&mut seen, key, (!next.is_empty()).then_some(next));
                     return Ok(answer);
                 }
                 current = (present == 1).then_some(found);
