@@ -5,8 +5,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::support::server::{self, RedisServer};
+use portcullis::clock::UnixTime;
 use portcullis::clock::{Clock, SystemClock};
-use portcullis::jose::dpop::{ReplayKey, ReplayStore, Seen};
+use portcullis::jose::dpop::{DpopError, DpopVerifier, ReplayKey, ReplayStore, Request, Seen};
 use portcullis::ratelimit::lockout::LoginGuard;
 use portcullis::ratelimit::state::KeyedStore;
 use portcullis::ratelimit::{
@@ -546,5 +547,37 @@ fn an_unreachable_redis_fails_to_connect_within_the_bound() {
         started.elapsed() < Duration::from_secs(2),
         "{:?}",
         started.elapsed()
+    );
+}
+
+/// RFC 9449 section 4.1's example proof (the core's fixture) and the moment it was made.
+const RFC_9449_PROOF: &str = include_str!("../../../../tests/data/jose/rfc9449_4_1_proof.txt");
+const RFC_9449_IAT: u64 = 1_562_262_616;
+
+#[test]
+fn a_real_dpop_proof_is_accepted_once_through_both_flavours() {
+    let server = RedisServer::start();
+    let verifier = DpopVerifier::new();
+    let request = Request::new("POST", "https://server.example.com/token");
+    let at = UnixTime::from_secs(RFC_9449_IAT).expect("a time");
+    // Async: the sans-I/O check, then the Redis replay step.
+    runtime().block_on(async {
+        let stores = RedisStores::connect(&server.url(), options("dpop-async:"))
+            .await
+            .expect("stores");
+        let checked = verifier
+            .check(RFC_9449_PROOF.trim_end(), &request, at)
+            .expect("a valid proof");
+        let again = checked.clone();
+        stores.finish_dpop(checked, at).await.expect("first use");
+        assert_eq!(stores.finish_dpop(again, at).await, Err(DpopError::Replay));
+    });
+    // Blocking: the core's verify over the ReplayStore seam.
+    let stores = BlockingStores::connect(&server.url(), options("dpop-sync:")).expect("stores");
+    let proof = RFC_9449_PROOF.trim_end();
+    assert!(verifier.verify(proof, &request, &stores, at).is_ok());
+    assert_eq!(
+        verifier.verify(proof, &request, &stores, at).map(|_| ()),
+        Err(DpopError::Replay)
     );
 }
