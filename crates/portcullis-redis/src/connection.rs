@@ -3,6 +3,7 @@
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
 use redis::{Cmd, Pipeline, RedisFuture, Value};
 
 use crate::config::Options;
@@ -68,6 +69,30 @@ impl RedisConnection {
             .build()?;
         let connection = options.bounded(client.get_async_connection()).await??;
         Ok(Self::Cluster(connection))
+    }
+}
+
+impl RedisConnection {
+    /// Runs `cmd` on the node serving `slot` (on a single server: that server).
+    pub(crate) async fn query_on_slot<T: redis::FromRedisValue>(
+        &mut self,
+        cmd: &Cmd,
+        slot: u16,
+    ) -> redis::RedisResult<T> {
+        match self {
+            Self::Single(c) => cmd.query_async(c).await,
+            Self::Cluster(c) => {
+                let route = Route::new(slot, SlotAddr::Master);
+                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route));
+                let value = c.route_command(cmd, routing).await?;
+                redis::from_redis_value(&value)
+            }
+        }
+    }
+
+    /// Whether this is a cluster connection.
+    pub(crate) const fn is_cluster(&self) -> bool {
+        matches!(self, Self::Cluster(_))
     }
 }
 

@@ -3,13 +3,16 @@
 //! see 429: find the client, raise its limit or clear it").
 //!
 //! Listing uses `SCAN` (never `KEYS`), so a large shared database is not
-//! blocked. On a Redis Cluster, point it at each primary in turn: `SCAN` walks
-//! one node.
+//! blocked. On a Redis Cluster, name a client: all of its keys share one slot
+//! (the hash tag), and the scan runs on the node serving it. Listing every
+//! client (or a scope across clients) needs one server, or each cluster
+//! primary's URL in turn.
 
 use portcullis::clock::UnixTime;
 use portcullis::ratelimit::lockout::FailureState;
 
 use crate::error::Error;
+use crate::keys::client_slot;
 use crate::ratelimit::algorithm_of;
 use crate::stores::RedisStores;
 
@@ -66,20 +69,21 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl RedisStores {
-    /// Every key name matching `pattern`, by `SCAN`.
-    async fn scan(&self, pattern: &str) -> Result<Vec<String>, Error> {
+    /// Every key name matching `pattern`, by `SCAN` (on a cluster: on the node
+    /// serving `slot`).
+    async fn scan(&self, pattern: &str, slot: u16) -> Result<Vec<String>, Error> {
         let mut cursor: u64 = 0;
         let mut keys = Vec::new();
         loop {
+            let mut scan = redis::cmd("SCAN");
+            scan.arg(cursor)
+                .arg("MATCH")
+                .arg(pattern)
+                .arg("COUNT")
+                .arg(1000);
+            let mut conn = self.connection();
             let (next, batch): (u64, Vec<String>) = self
-                .query(
-                    redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(pattern)
-                        .arg("COUNT")
-                        .arg(1000),
-                )
+                .bounded(async move { Ok(conn.query_on_slot(&scan, slot).await?) })
                 .await?;
             keys.extend(batch);
             // SCAN ends when the cursor comes back to 0.
@@ -95,11 +99,28 @@ impl RedisStores {
     /// The names of the keys `selector` picks.
     async fn selected(&self, selector: Selector<'_>) -> Result<Vec<String>, Error> {
         let layout = self.options().layout();
+        let slot = match selector.client {
+            Some(client) => client_slot(client),
+            None if self.connection().is_cluster() => {
+                return Err(Error::Config {
+                    setting: "client",
+                    expected: "a client on a Redis Cluster (its keys share one node), \
+                               or one primary's URL",
+                });
+            }
+            None => 0,
+        };
         let mut keys = self
-            .scan(&layout.rate_limit_pattern(selector.client, selector.scope))
+            .scan(
+                &layout.rate_limit_pattern(selector.client, selector.scope),
+                slot,
+            )
             .await?;
         if selector.scope.is_none() {
-            keys.extend(self.scan(&layout.lockout_pattern(selector.client)).await?);
+            keys.extend(
+                self.scan(&layout.lockout_pattern(selector.client), slot)
+                    .await?,
+            );
         }
         Ok(keys)
     }
@@ -112,6 +133,8 @@ impl RedisStores {
         let layout = self.options().layout();
         let mut live = Vec::new();
         for key in self.selected(selector).await? {
+            // On a cluster a pipeline must stay on one node: it does, both
+            // commands name this key.
             let mut pipe = redis::pipe();
             pipe.get(&key).cmd("PTTL").arg(&key);
             let mut conn = self.connection();

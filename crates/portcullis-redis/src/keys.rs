@@ -149,6 +149,13 @@ impl KeyLayout {
     }
 }
 
+/// The Redis Cluster slot of every key naming `client` in braces (its rate
+/// limits, and the lockout keys of that network or user): CRC16/XMODEM of the
+/// escaped client, modulo 16384.
+pub fn client_slot(client: &str) -> u16 {
+    crc16::State::<crc16::XMODEM>::calculate(escape(client).as_bytes()) % 16_384
+}
+
 /// The first 16 hex digits of the SHA-256 of `endpoint`.
 pub fn endpoint_hash(endpoint: &str) -> String {
     let digest = digest::digest(&digest::SHA256, endpoint.as_bytes());

@@ -5,6 +5,7 @@
 
 use portcullis::jose::dpop::ReplayKey;
 use portcullis_redis::KeyLayout;
+use portcullis_redis::keys::client_slot;
 
 /// CRC16/XMODEM (polynomial 0x1021, initial 0), as Redis Cluster uses.
 fn crc16(bytes: &[u8]) -> u16 {
@@ -74,6 +75,8 @@ fn every_script_touches_one_slot() {
                     layout.rate_limit(client, "/api/v1/search?q={x}"),
                 ],
             );
+            // The operator's scan goes to the node of `client_slot`.
+            assert_eq!(slot(&layout.rate_limit(client, "x")), client_slot(client));
             // Lockout: each counter is its own compare-and-swap; the pair and the
             // network's counter share the network's slot.
             let [pair, ip, account] = layout.lockout("alice{x}", client);

@@ -8,7 +8,7 @@ use portcullis::jose::dpop::{ReplayKey, Seen};
 use portcullis::ratelimit::lockout::LoginGuard;
 use portcullis::ratelimit::{FixedWindow, Gcra, Rate, SlidingLog, SlidingWindow, TokenBucket};
 use portcullis::token::{TokenError, TokenKind, TokenService};
-use portcullis_redis::{BlockingStores, RedisStores};
+use portcullis_redis::{BlockingStores, Error, RedisStores, Selector};
 use serde_json::json;
 
 use crate::support::cluster::Cluster;
@@ -97,6 +97,28 @@ fn every_store_works_on_a_three_node_cluster() {
                 .await,
             Err(TokenError::Blacklisted)
         );
+
+        // Operator access: a client's keys share one node, where the scan runs.
+        let user = Selector {
+            client: Some("user:42"),
+            scope: None,
+        };
+        let listed = stores.list_keys(user).await.expect("listed");
+        assert_eq!(listed.len(), 5, "one key per algorithm: {listed:?}");
+        let network = Selector {
+            client: Some("ip:192.0.2.1"),
+            scope: None,
+        };
+        assert_eq!(stores.list_keys(network).await.expect("listed").len(), 2);
+        let one = Selector {
+            client: Some("ip:203.0.113.7"),
+            scope: Some("spread"),
+        };
+        assert_eq!(stores.clear_keys(one).await.expect("cleared").len(), 1);
+        assert!(matches!(
+            stores.list_keys(Selector::default()).await,
+            Err(Error::Config { .. })
+        ));
 
         // DPoP replay.
         let key = ReplayKey::new("jkt", "jti");
