@@ -127,7 +127,7 @@ pub(crate) fn print_ok(fields: Map<String, Value>) {
 }
 
 /// Prints one `"ok": false` line, with any extra `fields` the command reports.
-fn print_failure(failure: Failure, fields: Map<String, Value>) {
+pub(crate) fn print_failure(failure: Failure, fields: Map<String, Value>) {
     let mut line = Map::new();
     line.insert("ok".into(), Value::Bool(false));
     line.insert("code".into(), Value::String(failure.code));

@@ -53,6 +53,9 @@ usage: portcullis <domain> <op> [flags]
   ratelimit simulate --rate R --algorithm gcra|token-bucket|fixed-window|sliding-log|sliding-window [--cost N]
                                   stdin: one Unix time per line; prints each decision
                                   (ok false, code rate_limited = refused)
+  ratelimit inspect|clear --redis-url URL [--prefix P] [--client C] [--scope S]
+                                  the live rate-limit and lockout keys in Redis (state,
+                                  TTL), one line each; clear deletes them (needs --client)
   password validate [--profile django|production|nist] [--context-words a,b]
                                   stdin JSON with password and user: Django's violations
   password hash [--format argon2|django-argon2|django-pbkdf2_sha256|django-pbkdf2_sha1|

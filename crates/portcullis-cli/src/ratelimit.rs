@@ -1,4 +1,5 @@
-//! `ratelimit parse|simulate`: the rate grammar and the five algorithms, line by line.
+//! `ratelimit parse|simulate`: the rate grammar and the five algorithms, line by line;
+//! `ratelimit inspect|clear`: the live rate-limit and lockout keys in Redis.
 
 use serde_json::{Map, Value, json};
 
@@ -7,7 +8,12 @@ use portcullis::ratelimit::{
     Algorithm, Decision, FixedWindow, Gcra, Rate, SlidingLog, SlidingWindow, TokenBucket,
 };
 
-use crate::cli::{Failure, Flags, Outcome, UsageError, for_each_line, for_each_line_with_fields};
+use portcullis_redis::{BlockingStores, KeyState, LiveKey, Options, Selector};
+
+use crate::cli::{
+    Failure, Flags, Outcome, UsageError, for_each_line, for_each_line_with_fields, print_failure,
+    print_ok,
+};
 
 pub(crate) fn run(op: &str, args: &[String]) -> Result<Outcome, UsageError> {
     match op {
@@ -37,8 +43,12 @@ pub(crate) fn run(op: &str, args: &[String]) -> Result<Outcome, UsageError> {
             };
             simulate(&rate, cost)
         }
+        "inspect" | "clear" => {
+            let flags = Flags::parse(args, &["redis-url", "prefix", "client", "scope"], &[])?;
+            redis_keys(op == "clear", &flags)
+        }
         other => Err(UsageError::new(format!(
-            "unknown ratelimit op `{other}`; expected parse or simulate"
+            "unknown ratelimit op `{other}`; expected parse, simulate, inspect or clear"
         ))),
     }
 }
@@ -138,5 +148,99 @@ fn decision_fields(decision: &Decision) -> Map<String, Value> {
         "reset_after_s".into(),
         json!(decision.reset_after.as_secs_f64()),
     );
+    fields
+}
+
+/// How long each Redis call of `inspect` and `clear` may take.
+const REDIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `inspect` (one line per live key) or `clear` (one line per deleted key) on
+/// the keys `--client` and `--scope` select.
+fn redis_keys(clear: bool, flags: &Flags) -> Result<Outcome, UsageError> {
+    let options = Options::new()
+        .with_prefix(flags.get("prefix").unwrap_or_default())
+        .and_then(|o| o.with_timeout(REDIS_TIMEOUT))
+        .map_err(|e| UsageError::new(format!("--prefix: {e}")))?;
+    let selector = Selector {
+        client: flags.get("client"),
+        scope: flags.get("scope"),
+    };
+    if clear && selector.client.is_none() {
+        return Err(UsageError::new(
+            "ratelimit clear needs --client (clearing every client is not an operator's fix)",
+        ));
+    }
+    // The URL may hold a password: the message names the flag, never the value.
+    let stores = BlockingStores::connect(flags.require("redis-url")?, options)
+        .map_err(|e| UsageError::new(format!("--redis-url: cannot use redis: {}", describe(&e))))?;
+    let listed = if clear {
+        stores.clear_keys(selector).map(|keys| {
+            keys.into_iter()
+                .map(|key| {
+                    let mut fields = Map::new();
+                    fields.insert("key".into(), json!(key));
+                    fields.insert("cleared".into(), json!(true));
+                    fields
+                })
+                .collect::<Vec<_>>()
+        })
+    } else {
+        stores
+            .list_keys(selector)
+            .map(|keys| keys.iter().map(live_key_fields).collect())
+    };
+    match listed {
+        Ok(lines) => {
+            lines.into_iter().for_each(print_ok);
+            Ok(Outcome::AllOk)
+        }
+        Err(e) => {
+            print_failure(Failure::new("store_unavailable", describe(&e)), Map::new());
+            Ok(Outcome::SomeFailed)
+        }
+    }
+}
+
+/// The error and its first cause (the Redis error's own text).
+fn describe(e: &portcullis_redis::Error) -> String {
+    match std::error::Error::source(e) {
+        Some(source) => format!("{e}: {source}"),
+        None => e.to_string(),
+    }
+}
+
+fn live_key_fields(live: &LiveKey) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert("key".into(), json!(live.key));
+    fields.insert("client".into(), json!(live.client));
+    fields.insert("ttl_ms".into(), json!(live.ttl_ms));
+    match &live.state {
+        KeyState::RateLimit {
+            endpoint_hash,
+            algorithm,
+            state_hex,
+        } => {
+            fields.insert("kind".into(), json!("ratelimit"));
+            fields.insert("endpoint_hash".into(), json!(endpoint_hash));
+            fields.insert("algorithm".into(), json!(algorithm));
+            fields.insert("state_hex".into(), json!(state_hex));
+        }
+        KeyState::Lockout {
+            counter,
+            failures,
+            last_failure,
+        } => {
+            fields.insert("kind".into(), json!("lockout"));
+            fields.insert("counter".into(), json!(counter));
+            fields.insert("failures".into(), json!(failures));
+            fields.insert(
+                "last_failure_s".into(),
+                json!(last_failure.map(|t| t.as_secs())),
+            );
+        }
+        _ => {
+            fields.insert("kind".into(), json!("unknown"));
+        }
+    }
     fields
 }

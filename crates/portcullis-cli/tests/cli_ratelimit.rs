@@ -147,3 +147,30 @@ fn simulate_reports_bad_times_and_honours_cost() {
     assert_eq!(lines[2]["code"], "invalid_time");
     assert_eq!(lines[3]["code"], "rate_limited");
 }
+
+#[test]
+fn redis_clear_without_a_client_is_a_usage_error() {
+    let out = run(
+        &["ratelimit", "clear", "--redis-url", "redis://127.0.0.1:1/0"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--client"));
+}
+
+#[test]
+fn an_unreachable_redis_is_a_configuration_error_naming_the_flag_not_the_url() {
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let url = format!("redis://:hunter2@127.0.0.1:{port}/0");
+    let out = run(&["ratelimit", "inspect", "--redis-url", &url], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--redis-url"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
