@@ -309,6 +309,9 @@ async fn csrf_lets_matching_tokens_bearer_requests_and_safe_methods_through() {
     assert_eq!(send(&app, request("GET", "/note", &safe)).await.status, 200);
 }
 
+/// Request headers as name and value pairs.
+type Headers<'a> = Vec<(&'a str, &'a str)>;
+
 #[tokio::test]
 async fn csrf_refusals_carry_djangos_reasons() {
     let (app, tokens) = csrf_app();
@@ -320,7 +323,7 @@ async fn csrf_refusals_carry_djangos_reasons() {
         secret.expose_secret()
     );
     let without_secret = format!("{ACCESS_COOKIE}={token}");
-    let cases: [(Vec<(&str, &str)>, &str, &str); 4] = [
+    let cases: [(Headers<'_>, &str, &str); 4] = [
         (
             vec![("host", "api.example.com"), ("cookie", &without_secret)],
             "csrf_no_cookie",
