@@ -2,15 +2,15 @@
 //! origins refused here, the policy's headers on every other answer.
 
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN};
-use http::{Request, Response, StatusCode};
+use http::{HeaderMap, Request, Response, StatusCode};
+use portcullis::web::Header;
 use portcullis::web::cors::{CorsDecision, CorsPolicy, CorsRequest};
-use tower::{Layer, Service};
 
-use crate::response::{BoxFuture, add_missing, header_str, json};
+use crate::guard::{Guard, Guarded, guard_layer};
+use crate::response::{add_missing, empty, header_str, json};
 use crate::secure::{SecureRequest, request_host};
 
 /// Evaluates each request against a [`CorsPolicy`].
@@ -38,23 +38,10 @@ impl CorsLayer {
     }
 }
 
-impl<S> Layer<S> for CorsLayer {
-    type Service = Cors<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Cors {
-            inner,
-            config: Arc::clone(&self.config),
-        }
-    }
-}
-
 /// The service [`CorsLayer`] makes.
-#[derive(Clone, Debug)]
-pub struct Cors<S> {
-    inner: S,
-    config: Arc<(CorsPolicy, SecureRequest)>,
-}
+pub type Cors<S> = Guarded<S, CorsLayer>;
+
+guard_layer!(CorsLayer);
 
 /// Whether `origin` is the request's own `scheme://host`.
 fn same_origin(origin: &str, secure: bool, host: Option<&str>) -> bool {
@@ -62,22 +49,11 @@ fn same_origin(origin: &str, secure: bool, host: Option<&str>) -> bool {
     host.is_some_and(|host| origin.strip_prefix(scheme) == Some(host))
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
-where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    S::Future: Send + 'static,
-    S::Error: Send + 'static,
-    ResBody: From<Bytes> + Send + 'static,
-{
-    type Response = Response<ResBody>;
-    type Error = S::Error;
-    type Future = BoxFuture<Self::Response, Self::Error>;
+impl Guard for CorsLayer {
+    /// The policy's headers for the answer.
+    type Pass = Vec<Header>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+    fn check<T, B: From<Bytes>>(&self, request: &Request<T>) -> Result<Vec<Header>, Response<B>> {
         let (policy, rule) = &*self.config;
         let headers = request.headers();
         let secure = rule.is_secure(request.uri(), headers);
@@ -93,31 +69,24 @@ where
             request_method: header_str(headers, &ACCESS_CONTROL_REQUEST_METHOD),
             request_headers: header_str(headers, &ACCESS_CONTROL_REQUEST_HEADERS),
         });
-        let (answer, cors_headers) = match decision {
-            CorsDecision::PreflightAllowed { headers } => (
-                Some(crate::response::empty(StatusCode::NO_CONTENT)),
-                headers,
-            ),
+        let (mut answer, cors_headers) = match decision {
+            CorsDecision::PreflightAllowed { headers } => (empty(StatusCode::NO_CONTENT), headers),
             CorsDecision::Rejected { reason, headers } => {
                 let body = serde_json::json!({
                     "detail": "Cross-origin request refused.",
                     "code": reason.code(),
                 });
-                (Some(json(StatusCode::FORBIDDEN, body.to_string())), headers)
+                (json(StatusCode::FORBIDDEN, body.to_string()), headers)
             }
             CorsDecision::NotCors { headers } | CorsDecision::ActualAllowed { headers } => {
-                (None, headers)
+                return Ok(headers);
             }
         };
-        if let Some(mut response) = answer {
-            add_missing(response.headers_mut(), cors_headers);
-            return Box::pin(std::future::ready(Ok(response)));
-        }
-        let future = self.inner.call(request);
-        Box::pin(async move {
-            let mut response = future.await?;
-            add_missing(response.headers_mut(), cors_headers);
-            Ok(response)
-        })
+        add_missing(answer.headers_mut(), cors_headers);
+        Err(answer)
+    }
+
+    fn finish(&self, cors_headers: Vec<Header>, headers: &mut HeaderMap) {
+        add_missing(headers, cors_headers);
     }
 }

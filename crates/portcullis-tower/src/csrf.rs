@@ -3,18 +3,17 @@
 //! enforces them.
 
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{HeaderName, ORIGIN, REFERER};
-use http::{Method, Request, Response, StatusCode};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
 use portcullis::token::TokenConfig;
 use portcullis::web::csrf::{CsrfPolicy, CsrfRequest};
-use tower::{Layer, Service};
 
 use crate::ConfigError;
 use crate::auth::{cookie, has_bearer};
-use crate::response::{BoxFuture, bad_cookie_header, header_str, json};
+use crate::guard::{Guard, Guarded, guard_layer};
+use crate::response::{bad_cookie_header, header_str, json};
 use crate::secure::{SecureRequest, request_host, request_port};
 
 #[derive(Clone, Debug)]
@@ -88,23 +87,10 @@ impl CsrfLayer {
     }
 }
 
-impl<S> Layer<S> for CsrfLayer {
-    type Service = Csrf<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Csrf {
-            inner,
-            config: Arc::clone(&self.config),
-        }
-    }
-}
-
 /// The service [`CsrfLayer`] makes.
-#[derive(Clone, Debug)]
-pub struct Csrf<S> {
-    inner: S,
-    config: Arc<Config>,
-}
+pub type Csrf<S> = Guarded<S, CsrfLayer>;
+
+guard_layer!(CsrfLayer);
 
 impl Config {
     /// `None` to let the request through, or the refusal.
@@ -146,25 +132,12 @@ impl Config {
     }
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Csrf<S>
-where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    S::Future: Send + 'static,
-    S::Error: Send + 'static,
-    ResBody: From<Bytes> + Send + 'static,
-{
-    type Response = Response<ResBody>;
-    type Error = S::Error;
-    type Future = BoxFuture<Self::Response, Self::Error>;
+impl Guard for CsrfLayer {
+    type Pass = ();
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+    fn check<T, B: From<Bytes>>(&self, request: &Request<T>) -> Result<(), Response<B>> {
+        self.config.refusal(request).map_or(Ok(()), Err)
     }
 
-    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        match self.config.refusal(&request) {
-            Some(refusal) => Box::pin(std::future::ready(Ok(refusal))),
-            None => Box::pin(self.inner.call(request)),
-        }
-    }
+    fn finish(&self, (): (), _: &mut HeaderMap) {}
 }

@@ -2,16 +2,15 @@
 //! [`SecurityHeaders`](portcullis::web::headers::SecurityHeaders).
 
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, LOCATION};
-use http::{Request, Response, StatusCode};
+use http::{HeaderMap, Request, Response, StatusCode};
 use portcullis::web::headers::SecurityHeaders;
-use tower::{Layer, Service};
 
 use crate::ConfigError;
-use crate::response::{BoxFuture, header_name, json};
+use crate::guard::{Guard, Guarded, guard_layer};
+use crate::response::{empty, header_name, json};
 use crate::secure::{SecureRequest, request_host};
 
 /// The rendered headers: converted to `http` values once, cloned (a reference
@@ -45,6 +44,9 @@ pub struct SecurityHeadersLayer {
     rendered: Arc<Rendered>,
 }
 
+/// The service [`SecurityHeadersLayer`] makes.
+pub type SecurityHeadersService<S> = Guarded<S, SecurityHeadersLayer>;
+
 impl SecurityHeadersLayer {
     /// Renders `headers` once; `secure` decides where HSTS goes.
     ///
@@ -66,55 +68,26 @@ impl SecurityHeadersLayer {
     }
 }
 
-impl<S> Layer<S> for SecurityHeadersLayer {
-    type Service = SecurityHeadersService<S>;
+guard_layer!(SecurityHeadersLayer);
 
-    fn layer(&self, inner: S) -> Self::Service {
-        SecurityHeadersService {
-            inner,
-            rendered: Arc::clone(&self.rendered),
-        }
-    }
-}
+impl Guard for SecurityHeadersLayer {
+    /// Whether the request was secure (HSTS).
+    type Pass = bool;
 
-/// The service [`SecurityHeadersLayer`] makes.
-#[derive(Clone, Debug)]
-pub struct SecurityHeadersService<S> {
-    inner: S,
-    rendered: Arc<Rendered>,
-}
-
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SecurityHeadersService<S>
-where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<ResBody>;
-    type Error = S::Error;
-    type Future = BoxFuture<Self::Response, Self::Error>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let secure = self
+    fn check<T, B: From<Bytes>>(&self, request: &Request<T>) -> Result<bool, Response<B>> {
+        Ok(self
             .rendered
             .secure
-            .is_secure(request.uri(), request.headers());
-        let rendered = Arc::clone(&self.rendered);
-        let future = self.inner.call(request);
-        Box::pin(async move {
-            let mut response = future.await?;
-            let headers = response.headers_mut();
-            let hsts = rendered.hsts.iter().filter(|_| secure);
-            for (name, value) in hsts.chain(&rendered.always) {
-                if !headers.contains_key(name) {
-                    headers.insert(name.clone(), value.clone());
-                }
+            .is_secure(request.uri(), request.headers()))
+    }
+
+    fn finish(&self, secure: bool, headers: &mut HeaderMap) {
+        let hsts = self.rendered.hsts.iter().filter(|_| secure);
+        for (name, value) in hsts.chain(&self.rendered.always) {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
             }
-            Ok(response)
-        })
+        }
     }
 }
 
@@ -127,6 +100,9 @@ pub struct HttpsRedirectLayer {
     config: Arc<(SecurityHeaders, SecureRequest)>,
 }
 
+/// The service [`HttpsRedirectLayer`] makes.
+pub type HttpsRedirect<S> = Guarded<S, HttpsRedirectLayer>;
+
 impl HttpsRedirectLayer {
     /// Redirects as `headers` says (nothing when its `ssl_redirect` is off).
     pub fn new(headers: SecurityHeaders, secure: SecureRequest) -> Self {
@@ -136,44 +112,16 @@ impl HttpsRedirectLayer {
     }
 }
 
-impl<S> Layer<S> for HttpsRedirectLayer {
-    type Service = HttpsRedirect<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        HttpsRedirect {
-            inner,
-            config: Arc::clone(&self.config),
-        }
-    }
-}
-
-/// The service [`HttpsRedirectLayer`] makes.
-#[derive(Clone, Debug)]
-pub struct HttpsRedirect<S> {
-    inner: S,
-    config: Arc<(SecurityHeaders, SecureRequest)>,
-}
+guard_layer!(HttpsRedirectLayer);
 
 /// The body of a 400 for a Host that cannot be redirected.
 const BAD_HOST: &str =
     r#"{"detail":"Bad Request: the Host header is missing or invalid.","code":"bad_host"}"#;
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for HttpsRedirect<S>
-where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    S::Future: Send + 'static,
-    S::Error: Send + 'static,
-    ResBody: From<Bytes> + Send + 'static,
-{
-    type Response = Response<ResBody>;
-    type Error = S::Error;
-    type Future = BoxFuture<Self::Response, Self::Error>;
+impl Guard for HttpsRedirectLayer {
+    type Pass = ();
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+    fn check<T, B: From<Bytes>>(&self, request: &Request<T>) -> Result<(), Response<B>> {
         let (headers, rule) = &*self.config;
         let secure = rule.is_secure(request.uri(), request.headers());
         let host = request_host(request.uri(), request.headers()).unwrap_or_default();
@@ -181,27 +129,25 @@ where
             .uri()
             .path_and_query()
             .map_or("/", http::uri::PathAndQuery::as_str);
-        let answer = match headers.redirect(secure, host, full_path) {
-            Ok(None) => None,
-            Ok(Some(location)) => Some(match HeaderValue::try_from(location) {
+        let bad_host = || {
+            json(
+                StatusCode::BAD_REQUEST,
+                Bytes::from_static(BAD_HOST.as_bytes()),
+            )
+        };
+        match headers.redirect(secure, host, full_path) {
+            Ok(None) => Ok(()),
+            Ok(Some(location)) => Err(match HeaderValue::try_from(location) {
                 Ok(location) => {
-                    let mut response = crate::response::empty(StatusCode::MOVED_PERMANENTLY);
+                    let mut response = empty(StatusCode::MOVED_PERMANENTLY);
                     response.headers_mut().insert(LOCATION, location);
                     response
                 }
-                Err(_) => json(
-                    StatusCode::BAD_REQUEST,
-                    Bytes::from_static(BAD_HOST.as_bytes()),
-                ),
+                Err(_) => bad_host(),
             }),
-            Err(_) => Some(json(
-                StatusCode::BAD_REQUEST,
-                Bytes::from_static(BAD_HOST.as_bytes()),
-            )),
-        };
-        match answer {
-            Some(response) => Box::pin(std::future::ready(Ok(response))),
-            None => Box::pin(self.inner.call(request)),
+            Err(_) => Err(bad_host()),
         }
     }
+
+    fn finish(&self, (): (), _: &mut HeaderMap) {}
 }

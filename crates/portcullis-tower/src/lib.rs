@@ -3,6 +3,7 @@
 mod auth;
 mod cors;
 mod csrf;
+mod guard;
 mod headers;
 mod ratelimit;
 mod response;
@@ -12,6 +13,7 @@ pub mod stack;
 pub use auth::{Auth, AuthLayer, Authenticated, Authenticator, CredentialSource, RevocationCheck};
 pub use cors::{Cors, CorsLayer};
 pub use csrf::{Csrf, CsrfLayer};
+pub use guard::Guarded;
 pub use headers::{
     HttpsRedirect, HttpsRedirectLayer, SecurityHeadersLayer, SecurityHeadersService,
 };

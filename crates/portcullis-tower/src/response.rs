@@ -12,6 +12,13 @@ use http::{HeaderMap, Response, StatusCode};
 /// each other's futures.
 pub(crate) type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
 
+/// The service that was driven ready, for a future that calls it after async
+/// work; a clone takes its place (tower's rule for services called later).
+pub(crate) fn take_ready<S: Clone>(service: &mut S) -> S {
+    let clone = service.clone();
+    std::mem::replace(service, clone)
+}
+
 /// The body of a store failure: a fixed text, never the backend's error.
 pub(crate) const STORE_UNAVAILABLE: &str =
     r#"{"detail":"Service unavailable","code":"store_unavailable"}"#;

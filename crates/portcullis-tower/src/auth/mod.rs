@@ -22,7 +22,7 @@ pub(crate) use credential::{cookie, has_bearer};
 pub use revocation::RevocationCheck;
 
 use crate::ConfigError;
-use crate::response::{BoxFuture, bad_cookie_header, json, store_unavailable};
+use crate::response::{BoxFuture, bad_cookie_header, json, store_unavailable, take_ready};
 use credential::HeaderFault;
 
 /// DRF's answer when a required route gets no credentials.
@@ -351,9 +351,7 @@ where
             _ => authenticator.present(request.headers()),
         };
         let required = self.required;
-        // The clone takes the place of the service that was driven ready.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = take_ready(&mut self.inner);
         Box::pin(async move {
             match authenticator.finish(presented, required).await {
                 Ok(found) => {

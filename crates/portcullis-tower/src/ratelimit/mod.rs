@@ -21,7 +21,7 @@ pub use store::{MemoryRateLimits, RateLimitStore};
 
 use crate::ConfigError;
 use crate::auth::{Authenticated, Authenticator, Identified, RevocationCheck};
-use crate::response::{BoxFuture, add_missing, json, store_unavailable};
+use crate::response::{BoxFuture, add_missing, json, store_unavailable, take_ready};
 
 /// The peer address of the connection, for hosts to put in the request's
 /// extensions (axum users read `ConnectInfo` instead, see
@@ -302,8 +302,7 @@ where
         let Some(limit) = limiter.table.resolve(scope, &client) else {
             return Box::pin(self.inner.call(request));
         };
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let mut inner = take_ready(&mut self.inner);
         Box::pin(async move {
             let now = limiter.clock.now();
             let decision = match limiter.store.hit(&limit, now).await {
