@@ -232,3 +232,53 @@ async fn a_failed_store_is_a_503_with_no_detail() {
     let app = self::app(limiter(table(), memory::<Gcra>(&other)));
     assert_eq!(send(&app, request("GET", "/", &[])).await.status, 503);
 }
+
+#[tokio::test]
+async fn an_outer_authentication_layer_keys_by_its_user() {
+    let table = table();
+    let tokens = tokens();
+    let (auth, _) = authenticator(&tokens);
+    // Authentication outside the limit: the limiter reads the `Authenticated` extension.
+    let app = Router::new()
+        .route("/", get(|| async { "ok" }))
+        .layer(limiter(table.clone(), memory::<Gcra>(&table)).layer())
+        .layer(auth.required());
+    let bearer = format!("Bearer {}", access(&tokens, "carol"));
+    let answer = send(&app, request("GET", "/", &[("authorization", &bearer)])).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("ratelimit-policy"), Some("\"user\";q=3;w=60"));
+}
+
+#[tokio::test]
+async fn a_token_verified_by_another_engine_is_verified_again() {
+    let table = table();
+    let tokens = tokens();
+    let (identifying, _) = authenticator(&tokens);
+    // The authentication layer uses another key: what the limiter's engine
+    // accepted must not be taken on trust.
+    let other_key = portcullis::token::SigningKey::hmac(
+        portcullis::token::Algorithm::HS256,
+        &portcullis::secret::SecretBytes::from_slice(b"another-secret-0123456789abcdefghijklmnop"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let other = Arc::new(
+        portcullis::token::Tokens::new(
+            support::config(),
+            portcullis::token::Keyring::new(other_key),
+        )
+        .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let (strict, _) = authenticator(&other);
+    let app = Router::new()
+        .route("/", get(|| async { "ok" }))
+        .layer(strict.required())
+        .layer(
+            limiter(table.clone(), memory::<Gcra>(&table))
+                .identify_users(&identifying)
+                .layer(),
+        );
+    let bearer = format!("Bearer {}", access(&tokens, "mallory"));
+    let answer = send(&app, request("GET", "/", &[("authorization", &bearer)])).await;
+    assert_eq!(answer.header("ratelimit-policy"), Some("\"user\";q=3;w=60"));
+    assert_eq!(answer.status, 401, "the inner engine refuses the token");
+}

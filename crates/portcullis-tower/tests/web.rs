@@ -293,3 +293,49 @@ async fn the_stack_puts_every_header_on_every_refusal() {
         Some("\"user\";q=100;w=60")
     );
 }
+
+#[tokio::test]
+async fn the_redirect_comes_first_and_csrf_refusals_carry_the_headers() {
+    let tokens = tokens();
+    let (auth, _) = authenticator(&tokens);
+    let csrf = portcullis::web::csrf::CsrfPolicy::new(&[], None).unwrap_or_else(|e| panic!("{e}"));
+    let csrf = portcullis_tower::CsrfLayer::new(csrf, tokens.config(), proxy())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let headers = security(|c| {
+        c.ssl_redirect = true;
+        c.hsts_seconds = 60;
+    });
+    let stack = SecurityStack::new(headers, proxy())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .cors(cors())
+        .csrf(csrf)
+        .auth(auth.required());
+    let app = Router::new()
+        .route("/me", get(|| async { "me" }).post(|| async { "posted" }))
+        .layer(stack);
+    // Plain HTTP: redirected before CORS could refuse the origin.
+    let plain = [
+        ("host", "api.example.com"),
+        ("origin", "https://evil.example"),
+    ];
+    let answer = send(&app, request("POST", "/me", &plain)).await;
+    assert_eq!(answer.status, 301);
+    assert_eq!(
+        answer.header("location"),
+        Some("https://api.example.com/me")
+    );
+    let cookie = format!("{}={}", support::ACCESS_COOKIE, access(&tokens, "42"));
+    let secure = [
+        ("host", "api.example.com"),
+        ("x-forwarded-proto", "https"),
+        ("cookie", cookie.as_str()),
+    ];
+    let answer = send(&app, request("POST", "/me", &secure)).await;
+    assert_eq!(answer.status, 403);
+    assert_eq!(answer.body["code"], "csrf_no_referer");
+    assert_eq!(
+        answer.header("strict-transport-security"),
+        Some("max-age=60")
+    );
+    assert_eq!(send(&app, request("GET", "/me", &secure)).await.text, "me");
+}
