@@ -11,7 +11,8 @@
 //!   the clock read as a host reads it.
 //!
 //! The stack's overhead is `full_stack - bare_router`; the README reports it
-//! as a ratio to `core_work`.
+//! as a ratio to `core_work`. `layer/*` runs each layer alone around the bare
+//! router, for the breakdown.
 
 use std::hint::black_box;
 use std::num::NonZeroU32;
@@ -33,7 +34,8 @@ use portcullis::token::{
 use portcullis::web::cors::{CorsPolicy, CorsRequest};
 use portcullis::web::headers::SecurityConfig;
 use portcullis_tower::{
-    Authenticator, CorsLayer, MemoryRateLimits, PeerAddr, RateLimiter, SecureRequest, SecurityStack,
+    Authenticator, CorsLayer, MemoryRateLimits, PeerAddr, RateLimiter, SecureRequest,
+    SecurityHeadersLayer, SecurityStack,
 };
 use tower::ServiceExt;
 
@@ -95,12 +97,21 @@ fn bench(c: &mut Criterion) {
         .unwrap()
         .identify_users(&auth);
     let security = SecurityConfig::default().build().unwrap();
+    let headers_layer = SecurityHeadersLayer::new(&security, SecureRequest::direct()).unwrap();
+    let cors_layer = CorsLayer::new(cors_policy(), SecureRequest::direct());
+    let rate_limit_layer = limiter.layer();
     let stack = SecurityStack::new(security.clone(), SecureRequest::direct())
         .unwrap()
-        .cors(CorsLayer::new(cors_policy(), SecureRequest::direct()))
-        .rate_limit(limiter.layer())
+        .cors(cors_layer.clone())
+        .rate_limit(rate_limit_layer.clone())
         .auth(auth.required());
     let full = bare.clone().layer(stack);
+    let alone = [
+        ("layer/security_headers", bare.clone().layer(headers_layer)),
+        ("layer/cors", bare.clone().layer(cors_layer)),
+        ("layer/rate_limit", bare.clone().layer(rate_limit_layer)),
+        ("layer/auth", bare.clone().layer(auth.required())),
+    ];
 
     // The core's work for the same request, called directly.
     let cors = cors_policy();
@@ -149,6 +160,15 @@ fn bench(c: &mut Criterion) {
         )
     });
     group.bench_function("core_work", |b| b.iter(core_work));
+    for (name, router) in alone {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || (router.clone(), request(&bearer)),
+                |(router, request)| runtime.block_on(router.oneshot(request)),
+                BatchSize::SmallInput,
+            )
+        });
+    }
     group.finish();
     // Keep the clock import honest: the core path reads it as a host would.
     black_box(UnixTime::from_secs(0));

@@ -86,16 +86,16 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Result<Option<String>, 
 ///
 /// # Errors
 /// A [`HeaderFault`] for an unreadable `Authorization` or `Cookie` header.
-pub(crate) fn find(
-    headers: &HeaderMap,
+pub(crate) fn find<'a>(
+    headers: &'a HeaderMap,
     header_types: &[String],
     access_cookie: Option<&str>,
-) -> Result<Option<(String, CredentialSource)>, HeaderFault> {
+) -> Result<Option<(Cow<'a, str>, CredentialSource)>, HeaderFault> {
     if let Some(value) = headers.get(AUTHORIZATION) {
         let text =
             std::str::from_utf8(value.as_bytes()).map_err(|_| HeaderFault::BadAuthorization)?;
         match parse_authorization_header(text, header_types) {
-            Ok(Some(token)) => return Ok(Some((token.to_owned(), CredentialSource::Bearer))),
+            Ok(Some(token)) => return Ok(Some((Cow::Borrowed(token), CredentialSource::Bearer))),
             Ok(None) => {}
             Err(_) => return Err(HeaderFault::BadAuthorization),
         }
@@ -103,7 +103,7 @@ pub(crate) fn find(
     let Some(name) = access_cookie else {
         return Ok(None);
     };
-    Ok(cookie(headers, name)?.map(|token| (token, CredentialSource::Cookie)))
+    Ok(cookie(headers, name)?.map(|token| (Cow::Owned(token), CredentialSource::Cookie)))
 }
 
 #[cfg(test)]
@@ -129,7 +129,7 @@ mod tests {
         let both = map(&[("authorization", b"JWT a.b.c"), ("cookie", b"access=x.y.z")]);
         assert_eq!(
             find(&both, &types(), Some("access")),
-            Ok(Some(("a.b.c".to_owned(), CredentialSource::Bearer)))
+            Ok(Some((Cow::Borrowed("a.b.c"), CredentialSource::Bearer)))
         );
         let other_scheme = map(&[
             ("authorization", b"Basic Zm9v"),
@@ -137,7 +137,10 @@ mod tests {
         ]);
         assert_eq!(
             find(&other_scheme, &types(), Some("access")),
-            Ok(Some(("x.y.z".to_owned(), CredentialSource::Cookie)))
+            Ok(Some((
+                Cow::Owned("x.y.z".to_owned()),
+                CredentialSource::Cookie
+            )))
         );
         assert_eq!(find(&other_scheme, &types(), None), Ok(None));
         assert!(!has_bearer(&other_scheme, &types()));

@@ -63,7 +63,7 @@ pub(crate) enum Presented {
     /// No credentials.
     Nothing,
     /// A token whose signature and claims passed; revocation not yet checked.
-    Verified(Box<Verified>, CredentialSource),
+    Verified(Verified, CredentialSource),
     /// A token that failed verification.
     Rejected(TokenError),
     /// Unreadable credential headers.
@@ -197,7 +197,7 @@ impl<R: RevocationCheck> Authenticator<R> {
             Ok(Some((token, source))) => {
                 let now = self.clock.now();
                 match self.tokens.verify(&token, Some(TokenKind::Access), now) {
-                    Ok(verified) => Presented::Verified(Box::new(verified), source),
+                    Ok(verified) => Presented::Verified(verified, source),
                     Err(e) => Presented::Rejected(e),
                 }
             }
