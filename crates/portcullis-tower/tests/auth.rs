@@ -377,3 +377,57 @@ fn csrf_without_an_access_cookie_is_a_configuration_error() {
         .map(|e| e.to_string());
     assert!(err.is_some_and(|e| e.starts_with("access_cookie_name")));
 }
+
+/// The memory store behind a lookup that is not ready at once.
+struct Yielding(Arc<portcullis::token::MemoryRevocationStore>);
+
+impl RevocationCheck for Yielding {
+    fn status(
+        &self,
+        lookup: &Lookup<'_>,
+    ) -> impl Future<Output = Result<Status, StoreError>> + Send {
+        let answer = RevocationStore::status(&*self.0, lookup);
+        async move {
+            tokio::task::yield_now().await;
+            answer
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_through_an_async_revocation_seam() {
+    let tokens = tokens();
+    let store = Arc::new(portcullis::token::MemoryRevocationStore::default());
+    let auth = Authenticator::new(Arc::clone(&tokens), Arc::new(Yielding(Arc::clone(&store))))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .with_clock(support::clock());
+    let app = router(auth.required());
+    let token = access(&tokens, "42");
+    let statuses = |app: Router, token: String| async move {
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (app, bearer) = (app.clone(), format!("Bearer {token}"));
+                tokio::spawn(async move {
+                    send(&app, request("GET", "/me", &[("authorization", &bearer)]))
+                        .await
+                        .status
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for task in tasks {
+            out.push(task.await.unwrap_or_else(|e| panic!("{e}")).as_u16());
+        }
+        out
+    };
+    assert!(
+        statuses(app.clone(), token.clone())
+            .await
+            .iter()
+            .all(|s| *s == 200)
+    );
+    store
+        .revoke(tokens.revoke_user_before("42", now()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(statuses(app, token).await.iter().all(|s| *s == 401));
+}

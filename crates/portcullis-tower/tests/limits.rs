@@ -282,3 +282,39 @@ async fn a_token_verified_by_another_engine_is_verified_again() {
     assert_eq!(answer.header("ratelimit-policy"), Some("\"user\";q=3;w=60"));
     assert_eq!(answer.status, 401, "the inner engine refuses the token");
 }
+
+/// A store whose answers are not ready at once, as a network store's are.
+struct Yielding(MemoryRateLimits<Gcra>);
+
+impl RateLimitStore for Yielding {
+    fn hit(
+        &self,
+        limit: &ResolvedLimit,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<Decision, StoreError>> + Send {
+        let decision = self.0.hit(limit, now);
+        async move {
+            tokio::task::yield_now().await;
+            decision.await
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_through_an_async_store_admit_exactly_the_quota() {
+    let table = table();
+    let app = app(limiter(table.clone(), Yielding(memory::<Gcra>(&table))));
+    let tasks: Vec<_> = (0..40)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { send(&app, from([192, 0, 2, 77], &[])).await.status })
+        })
+        .collect();
+    let mut admitted = 0;
+    for task in tasks {
+        if task.await.unwrap_or_else(|e| panic!("{e}")) == 200 {
+            admitted += 1;
+        }
+    }
+    assert_eq!(admitted, 2, "the anonymous quota is 2/m");
+}
