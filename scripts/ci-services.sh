@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Services the test suite needs beyond the Rust toolchain: redis-server for the
-# Redis adapter tests (`cargo test --features redis-tests --test redis`).
+# Redis adapter tests (`cargo test -p portcullis-tower --features redis-tests --test redis`).
 # Idempotent: does nothing when redis-server is already installed.
 set -euo pipefail
 

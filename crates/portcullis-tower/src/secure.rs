@@ -29,6 +29,7 @@ use crate::ConfigError;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SecureRequest {
     proxy: Option<(HeaderName, String)>,
+    always: bool,
 }
 
 impl SecureRequest {
@@ -36,6 +37,15 @@ impl SecureRequest {
     /// HTTP/2 whose `:scheme` is in the URI).
     pub fn direct() -> Self {
         Self::default()
+    }
+
+    /// Every request is secure: a server reached only through a proxy that
+    /// terminates HTTPS and sets no header saying so.
+    pub fn always() -> Self {
+        Self {
+            proxy: None,
+            always: true,
+        }
     }
 
     /// Trust `header` set to `value` by the proxy in front. `header` is an HTTP
@@ -61,11 +71,15 @@ impl SecureRequest {
         }
         Ok(Self {
             proxy: Some((name, value.to_owned())),
+            always: false,
         })
     }
 
     /// Whether the request is secure under this rule.
     pub fn is_secure(&self, uri: &Uri, headers: &HeaderMap) -> bool {
+        if self.always {
+            return true;
+        }
         if let Some((name, secure_value)) = &self.proxy
             && let Some(value) = headers.get(name)
         {
@@ -127,6 +141,7 @@ mod tests {
         assert!(rule.is_secure(&tls, &headers(&[])));
         assert!(!rule.is_secure(&plain, &headers(&[])));
         assert!(SecureRequest::proxy_header("bad header", "https").is_err());
+        assert!(SecureRequest::always().is_secure(&plain, &headers(&[])));
         assert!(SecureRequest::proxy_header("HTTP_X_FORWARDED_PROTO", " ").is_err());
     }
 
