@@ -7,8 +7,8 @@
 //!   limit keyed by user, HS256 bearer authentication and in-memory revocation.
 //! - `core_work`: what the core does for that request, called directly: the
 //!   `Authorization` parse, HS256 verify, revocation status and finish, the
-//!   rate decision, the rate-limit, security and CORS header rendering, with
-//!   the clock read as a host reads it.
+//!   rate table's resolution and decision, the rate-limit, security and CORS
+//!   header rendering, with the clock read as a host reads it.
 //!
 //! The stack's overhead is `full_stack - bare_router`; the README reports it
 //! as a ratio to `core_work`. `layer/*` runs each layer alone around the bare
@@ -118,6 +118,7 @@ fn bench(c: &mut Criterion) {
     let keyed: KeyedLimiter<String, Gcra> =
         KeyedLimiter::new(huge_rate(), KeyedLimiterConfig::default()).unwrap();
     let options = HeaderOptions::new("user").unwrap();
+    let rate_table = RateTable::new().with_user(huge_rate());
     let header_types = tokens.config().auth_header_types.clone();
     let core_work = || {
         let now = SystemClock.now();
@@ -128,7 +129,8 @@ fn bench(c: &mut Criterion) {
         let status = revocation.status(&verified.lookup()).unwrap();
         let claims = verified.finish(status).unwrap();
         let client = ClientKey::user(claims.user_id().unwrap_or_default());
-        let decision = keyed.check(client.to_string().as_str(), now, 1).unwrap();
+        let limit = rate_table.resolve("", &client).unwrap();
+        let decision = keyed.check(limit.key.as_str(), now, 1).unwrap();
         let limit = RateLimitResponse::new(&decision, keyed.rate(), &options, now);
         let cors = cors.evaluate(&CorsRequest {
             method: "GET",

@@ -104,6 +104,11 @@ impl Identified {
 /// [`Authenticator::optional`]; share one authenticator between them and the
 /// rate-limit layer ([`RateLimiter::identify_users`](crate::RateLimiter::identify_users)).
 pub struct Authenticator<R = MemoryRevocationStore> {
+    /// One `Arc`, so each request's clone is one reference count.
+    inner: Arc<Inner<R>>,
+}
+
+struct Inner<R> {
     tokens: Arc<Tokens>,
     revocation: Arc<R>,
     clock: Arc<dyn Clock>,
@@ -113,10 +118,7 @@ pub struct Authenticator<R = MemoryRevocationStore> {
 impl<R> Clone for Authenticator<R> {
     fn clone(&self) -> Self {
         Self {
-            tokens: Arc::clone(&self.tokens),
-            revocation: Arc::clone(&self.revocation),
-            clock: Arc::clone(&self.clock),
-            www_authenticate: self.www_authenticate.clone(),
+            inner: Arc::clone(&self.inner),
         }
     }
 }
@@ -124,8 +126,8 @@ impl<R> Clone for Authenticator<R> {
 impl<R> fmt::Debug for Authenticator<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authenticator")
-            .field("tokens", &self.tokens)
-            .field("www_authenticate", &self.www_authenticate)
+            .field("tokens", &self.inner.tokens)
+            .field("www_authenticate", &self.inner.www_authenticate)
             .finish_non_exhaustive()
     }
 }
@@ -143,23 +145,32 @@ impl<R: RevocationCheck> Authenticator<R> {
             ConfigError::setting("auth_header_types", "not a valid WWW-Authenticate scheme")
         })?;
         Ok(Self {
-            tokens,
-            revocation,
-            clock: Arc::new(SystemClock),
-            www_authenticate,
+            inner: Arc::new(Inner {
+                tokens,
+                revocation,
+                clock: Arc::new(SystemClock),
+                www_authenticate,
+            }),
         })
     }
 
     /// The same authenticator reading time from `clock` (tests pin it).
     #[must_use]
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        let inner = &self.inner;
+        Self {
+            inner: Arc::new(Inner {
+                tokens: Arc::clone(&inner.tokens),
+                revocation: Arc::clone(&inner.revocation),
+                clock,
+                www_authenticate: inner.www_authenticate.clone(),
+            }),
+        }
     }
 
     /// The token engine.
     pub fn tokens(&self) -> &Tokens {
-        &self.tokens
+        &self.inner.tokens
     }
 
     /// The layer for routes that need a user: no credentials get DRF's 401.
@@ -181,12 +192,12 @@ impl<R: RevocationCheck> Authenticator<R> {
     }
 
     fn engine(&self) -> usize {
-        Arc::as_ptr(&self.tokens).addr()
+        Arc::as_ptr(&self.inner.tokens).addr()
     }
 
     /// The pure step: find the token and verify signature and claims.
     pub(crate) fn present(&self, headers: &HeaderMap) -> Presented {
-        let config = self.tokens.config();
+        let config = self.inner.tokens.config();
         let found = credential::find(
             headers,
             &config.auth_header_types,
@@ -195,8 +206,12 @@ impl<R: RevocationCheck> Authenticator<R> {
         match found {
             Ok(None) => Presented::Nothing,
             Ok(Some((token, source))) => {
-                let now = self.clock.now();
-                match self.tokens.verify(&token, Some(TokenKind::Access), now) {
+                let now = self.inner.clock.now();
+                match self
+                    .inner
+                    .tokens
+                    .verify(&token, Some(TokenKind::Access), now)
+                {
                     Ok(verified) => Presented::Verified(verified, source),
                     Err(e) => Presented::Rejected(e),
                 }
@@ -229,7 +244,7 @@ impl<R: RevocationCheck> Authenticator<R> {
         );
         response
             .headers_mut()
-            .insert(WWW_AUTHENTICATE, self.www_authenticate.clone());
+            .insert(WWW_AUTHENTICATE, self.inner.www_authenticate.clone());
         response
     }
 
@@ -240,7 +255,7 @@ impl<R: RevocationCheck> Authenticator<R> {
         );
         response
             .headers_mut()
-            .insert(WWW_AUTHENTICATE, self.www_authenticate.clone());
+            .insert(WWW_AUTHENTICATE, self.inner.www_authenticate.clone());
         response
     }
 
@@ -259,7 +274,7 @@ impl<R: RevocationCheck> Authenticator<R> {
             }),
             Presented::Rejected(error) => Err(self.refuse(&error)),
             Presented::Verified(verified, source) => {
-                let status = match self.revocation.status(&verified.lookup()).await {
+                let status = match self.inner.revocation.status(&verified.lookup()).await {
                     Ok(status) => status,
                     Err(_) => return Err(store_unavailable()),
                 };
