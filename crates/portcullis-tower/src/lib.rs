@@ -13,7 +13,7 @@ pub mod stack;
 pub use auth::{Auth, AuthLayer, Authenticated, Authenticator, CredentialSource, RevocationCheck};
 pub use cors::{Cors, CorsLayer};
 pub use csrf::{Csrf, CsrfLayer};
-pub use guard::Guarded;
+pub use guard::{Guarded, GuardedFuture};
 pub use headers::{
     HttpsRedirect, HttpsRedirectLayer, SecurityHeadersLayer, SecurityHeadersService,
 };
