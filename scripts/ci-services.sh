@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Services the test suite needs beyond the Rust toolchain: redis-server (and the
 # redis-cli that comes with it, which builds the test cluster) for the Redis
-# tests (`cargo test --features redis-tests --test redis`,
+# tests (`cargo test -p portcullis-tower --features redis-tests --test redis`,
 # `cargo test -p portcullis-redis --features redis-tests`).
 # Idempotent: does nothing when redis-server is already installed.
 set -euo pipefail

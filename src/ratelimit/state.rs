@@ -9,7 +9,7 @@
 //!
 //! - [`KeyedLimiter`](super::KeyedLimiter) is the bounded in-memory store.
 //! - A Redis store runs the closure between a `GET` and a compare-and-swap
-//!   script (`examples/redis_store`).
+//!   script (the `axum_service` example of portcullis-tower).
 //! - Async hosts, whose I/O the crate cannot drive, use the sans-I/O steps
 //!   [`rate_limit_step`] and [`lockout_step`]: the host reads the stored bytes,
 //!   the step decides and says what to write ([`Write`]), the host writes it

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 #[path = "../../examples/axum_service/client.rs"]
 pub(crate) mod client;
+pub(crate) mod redis_server;
 
 pub(crate) use client::Response;
 use serde_json::Value;
@@ -44,7 +45,7 @@ fn build_service() -> PathBuf {
             "--manifest-path",
             manifest,
             "-p",
-            "portcullis",
+            "portcullis-tower",
         ])
         .args(["--example", "axum_service", "--profile", profile])
         .env("CARGO_TARGET_DIR", profile_dir.parent().unwrap())
@@ -52,7 +53,7 @@ fn build_service() -> PathBuf {
         .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
     assert!(
         status.success(),
-        "building the axum_service example failed; run `cargo build --example axum_service` to see why"
+        "building the axum_service example failed; run `cargo build -p portcullis-tower --example axum_service` to see why"
     );
     let path = profile_dir
         .join("examples")

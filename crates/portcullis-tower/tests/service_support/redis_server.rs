@@ -1,5 +1,5 @@
 //! A throwaway `redis-server` on an ephemeral loopback port, stopped on drop.
-//! Shared by the `redis_store` example and `tests/redis.rs`.
+//! Used by `tests/redis.rs`.
 
 use std::net::{Ipv4Addr, TcpListener};
 use std::process::{Child, Command, Stdio};

@@ -6,9 +6,9 @@
 //! several instances can share revocations and rate limits.
 //!
 //! ```text
-//! cargo run --example axum_service                    # http://127.0.0.1:8000
-//! cargo run --example axum_service -- --self-check    # ephemeral port, drives the flows, exits
-//! REDIS_URL=redis://127.0.0.1:6379/0 cargo run --example axum_service
+//! cargo run -p portcullis-tower --example axum_service                  # http://127.0.0.1:8000
+//! cargo run -p portcullis-tower --example axum_service -- --self-check  # ephemeral port, drives the flows, exits
+//! REDIS_URL=redis://127.0.0.1:6379/0 cargo run -p portcullis-tower --example axum_service
 //! ```
 //!
 //! | route | what |
@@ -27,6 +27,10 @@
 //! Login routes share the `login_rate` per client address and the lockout (5
 //! failures per user and address, then backoff); the other `/api/` routes share
 //! `api_rate`. Every answer carries the rate-limit and security headers.
+//!
+//! Built on portcullis-tower's layers (`http.rs`): security headers, CORS and
+//! the rate limit around every route; CSRF and bearer/cookie authentication on
+//! the routes that need a user. What is left here is the app's own logic.
 //!
 //! Configuration: a JSON file (`--config PATH` or `PORTCULLIS_CONFIG`), then
 //! environment variables, over working defaults (two demo users, `alice` with a
@@ -54,23 +58,30 @@ mod app;
 mod client;
 mod failures;
 mod http;
-#[path = "../redis_store/store.rs"]
+mod seams;
 mod store;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::extract::ConnectInfo;
 use portcullis::audit::AuditKey;
 use portcullis::crypto::{SealedKey, SealedKeyset};
-use portcullis::ratelimit::Rate;
+use portcullis::ratelimit::{KeyedLimiterConfig, Rate, RateTable};
 use portcullis::secret::SecretBytes;
 use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, TokenService, Tokens};
 use portcullis::web::cors::CorsPolicy;
+use portcullis::web::csrf::CsrfPolicy;
 use portcullis::web::headers::{ContentSecurityPolicy, SecurityConfig};
+use portcullis_tower::{
+    Authenticator, CorsLayer, CsrfLayer, MemoryRateLimits, RateLimiter, SecureRequest,
+    SecurityStack,
+};
 use serde::Deserialize;
 use serde_json::json;
 
-use app::{App, Limits, Parts, Revocations};
+use app::{ACCESS_COOKIE, App, CSRF_COOKIE, Limits, Parts, Revocations};
+use seams::RateStore;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -205,8 +216,8 @@ impl Config {
         text.parse().map_err(|e| format!("{name}: {e}").into())
     }
 
-    /// Builds the app and the router's policies.
-    fn build(self) -> Result<(http::Shared, SocketAddr), BoxError> {
+    /// Builds the app and the layers around it.
+    fn build(self) -> Result<(Arc<App>, http::Layers, SocketAddr), BoxError> {
         let listen: SocketAddr = self
             .listen
             .parse()
@@ -221,11 +232,15 @@ impl Config {
                 SecretBytes::generate(32)?
             }
         };
-        let keyring = Keyring::new(
-            SigningKey::hmac(Algorithm::HS256, &jwt_secret)
-                .map_err(|e| format!("jwt_secret: {e}"))?,
-        );
-        let tokens = Tokens::new(TokenConfig::hardened(), keyring)?;
+        // One engine for the app's flows, one for the authentication layer: the same key.
+        let engine = || -> Result<Tokens, BoxError> {
+            let key = SigningKey::hmac(Algorithm::HS256, &jwt_secret)
+                .map_err(|e| format!("jwt_secret: {e}"))?;
+            let mut config = TokenConfig::hardened();
+            config.access_cookie_name = Some(ACCESS_COOKIE.into());
+            Ok(Tokens::new(config, Keyring::new(key))?)
+        };
+        let tokens = engine()?;
         let sealed = match &self.sealed_keys {
             Some(text) => SealedKeyset::from_text(text).map_err(|e| format!("sealed_keys: {e}"))?,
             None => SealedKeyset::new(SealedKey::generate("generated")?),
@@ -239,7 +254,10 @@ impl Config {
             AuditKey::new(audit_bytes).map_err(|e| format!("audit_key: {e}"))?,
         );
 
-        let (revocations, limits, backend) = match &self.redis_url {
+        let table = RateTable::new()
+            .with_scope(app::Scope::Login.name(), login_rate)
+            .with_scope(app::Scope::Api.name(), api_rate);
+        let (revocations, limits, rates, backend) = match &self.redis_url {
             Some(url) => {
                 let redis = Arc::new(
                     store::RedisStore::connect(url, &self.redis_prefix)
@@ -247,16 +265,28 @@ impl Config {
                 );
                 (
                     Revocations::Redis(Arc::clone(&redis)),
-                    Limits::Redis(redis),
+                    Limits::Redis(Arc::clone(&redis)),
+                    RateStore::Redis(redis),
                     "redis",
                 )
             }
             None => (
                 Revocations::Memory(Default::default()),
-                App::memory_limits(&login_rate, &api_rate)?,
+                Limits::memory(),
+                RateStore::Memory(MemoryRateLimits::new(
+                    &table,
+                    KeyedLimiterConfig::default(),
+                )?),
                 "memory",
             ),
         };
+        let revocations = Arc::new(revocations);
+        let mut limiter = RateLimiter::new(table, rates)?
+            .with_legacy(true)
+            .with_peer_address(|ext| ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()));
+        for (path, scope) in http::LIMITED_ROUTES {
+            limiter = limiter.with_route(path, scope.name())?;
+        }
 
         let origins: Vec<&str> = self.cors_origins.iter().map(String::as_str).collect();
         let mut cors = CorsPolicy::builder()
@@ -276,11 +306,30 @@ impl Config {
         }
         .build()?;
 
+        let secure = SecureRequest::direct();
+        let csrf = {
+            let trusted: Vec<&str> = self.cors_origins.iter().map(String::as_str).collect();
+            // `cookie_secure`: every request arrives over HTTPS (the Referer check).
+            let scheme = if self.cookie_secure {
+                SecureRequest::always()
+            } else {
+                SecureRequest::direct()
+            };
+            CsrfLayer::new(CsrfPolicy::new(&trusted, None)?, tokens.config(), scheme)?
+                .with_names(CSRF_COOKIE, "X-CSRFToken")?
+        };
+        let auth = Authenticator::new(Arc::new(engine()?), Arc::clone(&revocations))?;
+        let layers = http::Layers {
+            stack: SecurityStack::new(security, secure.clone())?
+                .cors(CorsLayer::new(cors, secure))
+                .rate_limit(limiter.layer()),
+            csrf,
+            auth: auth.required(),
+        };
+
         let app = App::new(Parts {
-            tokens: TokenService::new(tokens, revocations),
+            tokens: TokenService::new(tokens, app::SharedRevocations(revocations)),
             limits,
-            login_rate,
-            api_rate,
             users: self
                 .users
                 .into_iter()
@@ -289,19 +338,10 @@ impl Config {
             sealed,
             audit_keys,
             audit_capacity: self.audit_capacity,
-            csrf_trusted: self.cors_origins.clone(),
-            cookie_secure: self.cookie_secure,
             instance: self.instance,
             backend,
         })?;
-        Ok((
-            http::Shared {
-                app: Arc::new(app),
-                security: Arc::new(security),
-                cors: Arc::new(cors),
-            },
-            listen,
-        ))
+        Ok((Arc::new(app), layers, listen))
     }
 }
 
@@ -364,12 +404,12 @@ fn main() -> std::process::ExitCode {
 async fn start(
     config: Config,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>, &'static str), BoxError> {
-    let (shared, listen) = config.build()?;
-    let backend = shared.app.backend;
+    let (app, layers, listen) = config.build()?;
+    let backend = app.backend;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
-    let app = Arc::clone(&shared.app);
-    let service = http::router(shared).into_make_service_with_connect_info::<SocketAddr>();
+    let service =
+        http::router(Arc::clone(&app), layers).into_make_service_with_connect_info::<SocketAddr>();
     let purge = tokio::spawn(purge_on_a_timer(app));
     let handle = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, service).await {

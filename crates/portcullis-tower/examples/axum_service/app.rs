@@ -1,6 +1,8 @@
 //! The service's logic, free of HTTP framework types: each flow takes the parts of
 //! the request it needs and returns a [`Reply`]. Calls may block (password hashing,
-//! a Redis round trip), so the axum layer runs them on the blocking pool.
+//! a Redis round trip), so the axum side runs them on the blocking pool.
+//! Authentication, CSRF and the rate limits are portcullis-tower's layers
+//! (`http.rs`); what is left here is the app's own logic.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -12,17 +14,16 @@ use portcullis::clock::{Clock, SystemClock, UnixTime};
 use portcullis::crypto::field::Encrypted;
 use portcullis::crypto::{Context, SealedKeyset};
 use portcullis::password::Hasher;
+use portcullis::ratelimit::ClientKey;
 use portcullis::ratelimit::http::retry_after_secs;
-use portcullis::ratelimit::http::{HeaderOptions, RateLimitResponse};
 use portcullis::ratelimit::lockout::{LockoutStatus, LoginGuard, LoginStates};
-use portcullis::ratelimit::{ClientKey, Gcra, KeyedLimiterConfig, Rate, RateTable, TableLimiter};
 use portcullis::store::StoreError;
 use portcullis::token::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status, TokenError,
-    TokenService, parse_authorization_header, www_authenticate,
+    TokenService,
 };
-use portcullis::web::cookie::{SameSite, SetCookie, parse_cookie_header};
-use portcullis::web::csrf::{CsrfPolicy, CsrfRequest, CsrfSecret};
+use portcullis::web::cookie::{SameSite, SetCookie};
+use portcullis::web::csrf::CsrfSecret;
 use serde_json::{Value, json};
 
 mod audit_trail;
@@ -90,23 +91,11 @@ impl Reply {
     }
 }
 
-/// What a request carries that the flows look at.
+/// What a request carries that the flows look at (the audit trail's fields).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct RequestInfo {
     /// The peer's address (no proxy is trusted by default).
     pub(crate) peer: Option<IpAddr>,
-    /// `Authorization`.
-    pub(crate) authorization: Option<String>,
-    /// `Cookie`.
-    pub(crate) cookie: Option<String>,
-    /// `Origin`.
-    pub(crate) origin: Option<String>,
-    /// `Referer`.
-    pub(crate) referer: Option<String>,
-    /// `Host`.
-    pub(crate) host: Option<String>,
-    /// `X-CSRFToken`.
-    pub(crate) csrf_header: Option<String>,
     /// `User-Agent`.
     pub(crate) user_agent: Option<String>,
 }
@@ -120,7 +109,8 @@ pub(crate) struct User {
     pub(crate) note: Encrypted<String>,
 }
 
-/// The in-memory or Redis revocation store, as one type for `TokenService`.
+/// The in-memory or Redis revocation store, as one type for `TokenService` and
+/// for the authentication layer (`seams.rs`), which share it.
 #[derive(Debug)]
 pub(crate) enum Revocations {
     /// One process only.
@@ -129,49 +119,46 @@ pub(crate) enum Revocations {
     Redis(Arc<RedisStore>),
 }
 
-impl RevocationStore for Revocations {
+/// The revocation store as the token service holds it: shared with the
+/// authentication layer.
+#[derive(Debug)]
+pub(crate) struct SharedRevocations(pub(crate) Arc<Revocations>);
+
+impl RevocationStore for SharedRevocations {
     fn status(&self, token: &Lookup<'_>) -> Result<Status, StoreError> {
-        match self {
-            Self::Memory(s) => s.status(token),
-            Self::Redis(s) => s.status(token),
+        match &*self.0 {
+            Revocations::Memory(s) => s.status(token),
+            Revocations::Redis(s) => s.status(token),
         }
     }
     fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, StoreError> {
-        match self {
-            Self::Memory(s) => s.consume(token),
-            Self::Redis(s) => s.consume(token),
+        match &*self.0 {
+            Revocations::Memory(s) => s.consume(token),
+            Revocations::Redis(s) => s.consume(token),
         }
     }
     fn revoke(&self, revocation: Revocation) -> Result<(), StoreError> {
-        match self {
-            Self::Memory(s) => s.revoke(revocation),
-            Self::Redis(s) => s.revoke(revocation),
+        match &*self.0 {
+            Revocations::Memory(s) => s.revoke(revocation),
+            Revocations::Redis(s) => s.revoke(revocation),
         }
     }
     fn purge_expired(&self, now: UnixTime) -> Result<usize, StoreError> {
-        match self {
-            Self::Memory(s) => s.purge_expired(now),
-            Self::Redis(s) => s.purge_expired(now),
+        match &*self.0 {
+            Revocations::Memory(s) => s.purge_expired(now),
+            Revocations::Redis(s) => s.purge_expired(now),
         }
     }
 }
 
-/// Rate-limit and lockout state: this process's memory, or Redis.
+/// Lockout state: this process's memory, or Redis. (The rate limits are the
+/// rate-limit layer's, `seams.rs`.)
 #[derive(Debug)]
 pub(crate) enum Limits {
-    /// The crate's keyed limiters and a map of failure states.
-    Memory(Box<MemoryLimits>),
+    /// Login failure states by key.
+    Memory(Mutex<FailureTable>),
     /// Shared state in Redis.
     Redis(Arc<RedisStore>),
-}
-
-/// This process's rate-limit and lockout state.
-#[derive(Debug)]
-pub(crate) struct MemoryLimits {
-    /// The `login` and `api` scopes' rates, a bounded store each.
-    table: TableLimiter<Gcra>,
-    /// Login failure states by key.
-    failures: Mutex<FailureTable>,
 }
 
 /// The two rate-limited scopes.
@@ -183,8 +170,16 @@ pub(crate) enum Scope {
     Api,
 }
 
+impl Limits {
+    /// This process's lockout table, bounded.
+    pub(crate) fn memory() -> Self {
+        Self::Memory(Mutex::new(FailureTable::new(MAX_FAILURE_KEYS)))
+    }
+}
+
 impl Scope {
-    fn name(self) -> &'static str {
+    /// The scope's name in the rate table and the `RateLimit` headers.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Login => "login",
             Self::Api => "api",
@@ -195,23 +190,16 @@ impl Scope {
 /// Everything the service holds.
 pub(crate) struct App {
     /// Tokens with the chosen revocation store.
-    pub(crate) tokens: TokenService<Revocations>,
+    pub(crate) tokens: TokenService<SharedRevocations>,
     limits: Limits,
-    login_rate: Rate,
-    api_rate: Rate,
     guard: LoginGuard,
     hasher: Hasher,
     users: RwLock<HashMap<String, User>>,
     sealed: SealedKeyset,
-    csrf: CsrfPolicy,
     audit: Mutex<(AuditChain, MemorySink)>,
     audit_key: AuditKey,
     /// Which 429s to audit: the first per client and window, then a summary.
     refusals: Mutex<(RefusalAggregator, UnixTime)>,
-    /// Whether requests arrive over HTTPS (Django's `request.is_secure()` for
-    /// the CSRF Referer check). Cookies are always `Secure`: the `__Host-` prefix
-    /// requires it, and browsers keep Secure cookies from `http://localhost`.
-    cookie_secure: bool,
     /// A name for this instance in audit records and `/healthz`.
     pub(crate) instance: String,
     /// `"memory"` or `"redis"`.
@@ -230,13 +218,9 @@ impl std::fmt::Debug for App {
 /// The parts [`App::new`] needs, prepared by the configuration.
 pub(crate) struct Parts {
     /// The token service over the chosen store.
-    pub(crate) tokens: TokenService<Revocations>,
-    /// Rate-limit and lockout state.
+    pub(crate) tokens: TokenService<SharedRevocations>,
+    /// Lockout state.
     pub(crate) limits: Limits,
-    /// Login rate per client.
-    pub(crate) login_rate: Rate,
-    /// API rate per client.
-    pub(crate) api_rate: Rate,
     /// Users by name, with plaintext notes to seal.
     pub(crate) users: Vec<(String, String, String)>,
     /// Field encryption keys.
@@ -245,10 +229,6 @@ pub(crate) struct Parts {
     pub(crate) audit_keys: (AuditKey, AuditKey),
     /// Audit records kept in memory (the demo's sink; a real one writes to a table).
     pub(crate) audit_capacity: usize,
-    /// `CSRF_TRUSTED_ORIGINS`.
-    pub(crate) csrf_trusted: Vec<String>,
-    /// `Secure` on cookies.
-    pub(crate) cookie_secure: bool,
     /// The instance name.
     pub(crate) instance: String,
     /// `"memory"` or `"redis"`.
@@ -263,14 +243,10 @@ fn now() -> UnixTime {
     SystemClock.now()
 }
 
-fn client(info: &RequestInfo) -> ClientKey {
-    let ip = info.peer.unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    // IPv4 as is, IPv6 by /56, NAT64 and IPv4-mapped as their IPv4 client.
-    ClientKey::ip(ip)
-}
-
-fn client_key(info: &RequestInfo) -> String {
-    client(info).to_string()
+/// The client's lockout key: IPv4 as is, IPv6 by /56, NAT64 and IPv4-mapped as
+/// their IPv4 client (the rate-limit layer keys clients the same way).
+pub(crate) fn client_key(peer: Option<IpAddr>) -> String {
+    ClientKey::ip(peer.unwrap_or(IpAddr::from([127, 0, 0, 1]))).to_string()
 }
 
 impl App {
@@ -287,17 +263,13 @@ impl App {
                 },
             );
         }
-        let trusted: Vec<&str> = parts.csrf_trusted.iter().map(String::as_str).collect();
         Ok(Self {
             tokens: parts.tokens,
             limits: parts.limits,
-            login_rate: parts.login_rate,
-            api_rate: parts.api_rate,
             guard: LoginGuard::default(),
             hasher: Hasher::default(),
             users: RwLock::new(users),
             sealed: parts.sealed,
-            csrf: CsrfPolicy::new(&trusted, None)?,
             audit: Mutex::new((
                 AuditChain::new(parts.audit_keys.0),
                 MemorySink::new(parts.audit_capacity),
@@ -307,7 +279,6 @@ impl App {
                 RefusalAggregator::new(REFUSAL_WINDOW, REFUSAL_KEYS)?,
                 UnixTime::EPOCH,
             )),
-            cookie_secure: parts.cookie_secure,
             instance: parts.instance,
             backend: parts.backend,
         })
@@ -319,73 +290,12 @@ impl App {
         self.tokens.purge_expired(now())
     }
 
-    /// The in-memory limits for `login_rate` and `api_rate`.
-    pub(crate) fn memory_limits(login_rate: &Rate, api_rate: &Rate) -> Result<Limits, String> {
-        let table = RateTable::new()
-            .with_scope(Scope::Login.name(), *login_rate)
-            .with_scope(Scope::Api.name(), *api_rate);
-        let table = TableLimiter::new(&table, KeyedLimiterConfig::default())
-            .map_err(|e| e.to_string())?
-            .with_legacy(true);
-        Ok(Limits::Memory(Box::new(MemoryLimits {
-            table,
-            failures: Mutex::new(FailureTable::new(MAX_FAILURE_KEYS)),
-        })))
-    }
-
-    /// Rate-limits one request of `scope` from the client; `Err` is the 429.
-    pub(crate) fn limit(
-        &self,
-        scope: Scope,
-        info: &RequestInfo,
-    ) -> Result<Vec<(String, String)>, Reply> {
-        let client = client(info);
-        let key = client.to_string();
-        let now = now();
-        let rate = match scope {
-            Scope::Login => &self.login_rate,
-            Scope::Api => &self.api_rate,
-        };
-        let response = match &self.limits {
-            Limits::Memory(memory) => memory
-                .table
-                .check(scope.name(), &client, now)
-                .map_err(|e| Reply::store_error(&e))?
-                .ok_or_else(|| Reply::store_error(&"no rate for this scope"))?,
-            Limits::Redis(store) => {
-                let decision = store
-                    .rate_limit::<Gcra>(&format!("rl:{}:{key}", scope.name()), rate, now, 1)
-                    .map_err(|e| Reply::store_error(&e))?;
-                let options = HeaderOptions::new(scope.name())
-                    .map_err(|e| Reply::store_error(&e))?
-                    .with_legacy(true);
-                RateLimitResponse::new(&decision, rate, &options, now)
-            }
-        };
-        let headers: Vec<(String, String)> = response
-            .headers
-            .into_iter()
-            .map(|(n, v)| (n.to_owned(), v))
-            .collect();
-        match response.body {
-            None => Ok(headers),
-            Some(body) => {
-                self.audit_refusal(&key, scope, info);
-                let body = serde_json::from_str(&body).unwrap_or(Value::Null);
-                let mut reply = Reply::new(429, body);
-                reply.headers = headers;
-                Err(reply)
-            }
-        }
-    }
-
     /// Entries in the in-memory login failure table (`None` with Redis), for
     /// `/healthz`: an operator sees the table fill before it refuses anything.
     pub(crate) fn failure_entries(&self) -> Option<usize> {
         match &self.limits {
-            Limits::Memory(memory) => Some(
-                memory
-                    .failures
+            Limits::Memory(failures) => Some(
+                failures
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .len(),
@@ -396,8 +306,7 @@ impl App {
 
     fn login_states(&self, username: &str, ip: &str, known: bool) -> Result<LoginStates, Reply> {
         match &self.limits {
-            Limits::Memory(memory) => Ok(memory
-                .failures
+            Limits::Memory(failures) => Ok(failures
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .states(username, ip, known)),
@@ -416,8 +325,7 @@ impl App {
         now: UnixTime,
     ) -> Result<(), Reply> {
         match &self.limits {
-            Limits::Memory(memory) => memory
-                .failures
+            Limits::Memory(failures) => failures
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .record(&self.guard, username, ip, known, ok, now)
@@ -445,7 +353,7 @@ impl App {
             }
             return Err(Reply::new(400, Value::Object(errors)));
         }
-        let ip = client_key(info);
+        let ip = client_key(info.peer);
         let now = now();
         let stored = self
             .users
@@ -599,82 +507,6 @@ impl App {
             }
             Err(e) => Reply::token_error(&e),
         }
-    }
-
-    /// The authenticated user: a bearer token, or the access cookie. `Ok` holds the
-    /// user id and whether the cookie authenticated (so CSRF applies).
-    pub(crate) fn authenticate_request(&self, info: &RequestInfo) -> Result<(String, bool), Reply> {
-        let types = &self.tokens.tokens().config().auth_header_types;
-        let unauthorized = |e: &TokenError| {
-            if e.is_rejection() {
-                Reply::new(401, e.authentication_body())
-                    .header("WWW-Authenticate", www_authenticate(types))
-            } else {
-                Reply::token_error(e)
-            }
-        };
-        let bearer = match info.authorization.as_deref() {
-            Some(value) => {
-                parse_authorization_header(value, types).map_err(|e| unauthorized(&e))?
-            }
-            None => None,
-        };
-        let (token, from_cookie) = match bearer {
-            Some(token) => (token.to_owned(), false),
-            None => {
-                let jar = info.cookie.as_deref().map(parse_cookie_header);
-                match jar
-                    .and_then(Result::ok)
-                    .and_then(|j| j.get(ACCESS_COOKIE).map(str::to_owned))
-                {
-                    Some(token) => (token, true),
-                    None => {
-                        return Err(Reply::new(
-                            401,
-                            json!({"detail": "Authentication credentials were not provided.", "code": "not_authenticated"}),
-                        )
-                        .header("WWW-Authenticate", www_authenticate(types)));
-                    }
-                }
-            }
-        };
-        let claims = self
-            .tokens
-            .verify_access(&token, now())
-            .map_err(|e| unauthorized(&e))?;
-        let user = claims.user_id().unwrap_or_default().to_owned();
-        Ok((user, from_cookie))
-    }
-
-    /// Django's CSRF check for cookie-authenticated unsafe requests.
-    pub(crate) fn check_csrf(&self, method: &str, info: &RequestInfo) -> Result<(), Reply> {
-        let jar = info
-            .cookie
-            .as_deref()
-            .map(parse_cookie_header)
-            .and_then(Result::ok);
-        let request = CsrfRequest {
-            method,
-            secure: self.cookie_secure,
-            host: info.host.as_deref(),
-            port: info
-                .host
-                .as_deref()
-                .and_then(|h| h.rsplit_once(':'))
-                .and_then(|(_, p)| p.parse().ok())
-                .unwrap_or(80),
-            origin: info.origin.as_deref(),
-            referer: info.referer.as_deref(),
-            cookie: jar.as_ref().and_then(|j| j.get(CSRF_COOKIE)),
-            header_token: info.csrf_header.as_deref(),
-            form_token: None,
-        };
-        self.csrf.check(&request).map_err(|rejection| {
-            Reply::new(
-                403,
-                json!({"detail": format!("CSRF Failed: {}", rejection.reason), "code": rejection.failure.code()}),
-            )
-        })
     }
 
     /// `GET /api/me/`: the user and their note, unsealed.

@@ -1,6 +1,7 @@
 //! The service's audit trail: every security-relevant flow records an event in the
 //! HMAC chain; 429s are aggregated per client and window so a flood cannot fill it.
 
+use std::net::IpAddr;
 use std::sync::PoisonError;
 
 use portcullis::audit::{AuditEvent, Refusal, verify_chain};
@@ -63,7 +64,7 @@ impl App {
 
     /// Audits a 429 only when it is the client's first in the window (without the
     /// User-Agent, which the flooding client chooses), and one summary per window.
-    pub(super) fn audit_refusal(&self, key: &str, scope: Scope, info: &RequestInfo) {
+    pub(crate) fn audit_refusal(&self, key: &str, scope: Scope, peer: Option<IpAddr>) {
         let now = now();
         let agg_key = format!("{}/{key}", scope.name());
         let (verdict, mut summaries) = {
@@ -87,7 +88,7 @@ impl App {
             let event = AuditEvent::new(key, "ratelimit:refuse", "scope", scope.name(), now)
                 .and_then(|e| e.with_metadata(json!({"instance": self.instance})));
             match event {
-                Ok(event) => self.write_audit(match info.peer {
+                Ok(event) => self.write_audit(match peer {
                     Some(ip) => event.with_ip(ip),
                     None => event,
                 }),

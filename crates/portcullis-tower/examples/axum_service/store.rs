@@ -1,6 +1,7 @@
 //! Redis-backed stores for the crate's pure state machines.
 //!
-//! Shared by the `redis_store` and `axum_service` examples and by `tests/redis.rs`.
+//! A module of the `axum_service` example, tested by `tests/redis.rs` (until
+//! portcullis-redis takes its place).
 //! Every store keeps the crate's state values under one key each and lets Redis
 //! expire them (TTLs from the crate's `expires_at`), so nothing needs purging.
 //!

@@ -1,15 +1,13 @@
 //! The axum service's Redis mode against a real `redis-server`, started by the
 //! test on an ephemeral loopback port (`.ci/run` installs it): instances sharing
 //! one Redis. The stores themselves are tested in `crates/portcullis-redis`.
-//! Run with `cargo build --example axum_service && cargo test --features redis-tests --test redis`.
+//! Run with `cargo test -p portcullis-tower --features redis-tests --test redis`.
 
-#[path = "../examples/redis_store/server.rs"]
-mod server;
 mod service_support;
 
 use serde_json::json;
-use server::RedisServer;
 use service_support::Service;
+use service_support::redis_server::RedisServer;
 
 fn redis() -> RedisServer {
     RedisServer::start()
