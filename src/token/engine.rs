@@ -437,7 +437,7 @@ impl Tokens {
         now: UnixTime,
     ) -> Result<Verified, TokenError> {
         let payload = codec::verify_signature(token, &self.keyring, self.config.max_token_bytes)?;
-        let claims = Claims::parse(&payload, &self.names)?;
+        let claims = Claims::parse(payload, &self.names)?;
         self.check_claims(&claims, kind, now)?;
         let derived_family = match (claims.kind(), claims.family(), claims.jti()) {
             (Some(TokenKind::Refresh), None, Some(jti)) => Some(jti.to_owned()),
@@ -481,7 +481,7 @@ impl Tokens {
             Some(aud) if !claims.has_audience(aud) => {
                 return Err(TokenError::Invalid(Invalid::Audience));
             }
-            None if claims.get("aud").is_some() => {
+            None if claims.has_any_audience() => {
                 return Err(TokenError::Invalid(Invalid::Audience));
             }
             _ => {}
