@@ -1,6 +1,8 @@
 //! Rate-limit decision costs beside governor in the same run: the pure GCRA
 //! decision against governor's direct `check()`, and the keyed limiter against
-//! governor's keyed `check_key()` at 1,024 and 1,000,000 keys. Before the timed
+//! governor's keyed `check_key()` at 1,024 and 1,000,000 keys; each with `now`
+//! passed in, read from `SystemClock`, and read from `CoarseClock` (governor reads
+//! its own TSC clock inside every call). Before the timed
 //! groups it prints the resident memory each keyed limiter adds for 1,000,000
 //! keys (Linux only: read from /proc/self/statm).
 
@@ -9,7 +11,7 @@ use std::num::NonZeroU32;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use governor::{Quota, RateLimiter};
-use portcullis::clock::{Clock, SystemClock, UnixTime};
+use portcullis::clock::{Clock, CoarseClock, SystemClock, UnixTime};
 use portcullis::ratelimit::{Algorithm, Gcra, KeyedLimiter, KeyedLimiterConfig, Rate};
 
 const START: u64 = 1_800_000_000_000_000_000;
@@ -63,6 +65,10 @@ fn gcra_decision(c: &mut Criterion) {
         let mut state = Gcra::fresh(&rate, SystemClock.now());
         b.iter(|| Gcra::apply(&rate, black_box(&mut state), SystemClock.now(), 1))
     });
+    group.bench_function("portcullis_gcra_apply_reading_coarse_clock", |b| {
+        let mut state = Gcra::fresh(&rate, CoarseClock.now());
+        b.iter(|| Gcra::apply(&rate, black_box(&mut state), CoarseClock.now(), 1))
+    });
     group.bench_function("governor_direct_check", |b| {
         let limiter = RateLimiter::direct(quota());
         b.iter(|| black_box(&limiter).check())
@@ -84,6 +90,13 @@ fn keyed(c: &mut Criterion, keys: u64) {
         })
     });
     group.bench_function("portcullis_keyed_limiter_reading_system_clock", |b| {
+        let mut key = 0;
+        b.iter(|| {
+            key = next_key(key, keys);
+            ours.check(black_box(&key), SystemClock.now(), 1)
+        })
+    });
+    group.bench_function("portcullis_keyed_limiter_check_now_coarse_clock", |b| {
         let mut key = 0;
         b.iter(|| {
             key = next_key(key, keys);
