@@ -6,6 +6,8 @@
 //! - sign (issue an access token) with ES256 and EdDSA beside bare ring signing with
 //!   a pre-parsed key over a signing input of the same length;
 //! - issue a pair and refresh with rotation;
+//! - the in-memory revocation lookup at 1,024 and 1,048,576 revoked jtis, and its
+//!   memory per entry;
 //! - what ring does per verify: it has no pre-parsed public key for verification
 //!   (`UnparsedPublicKey::verify` and `RsaPublicKeyComponents::verify` parse the key
 //!   on every call), so the key parse is measured on its own beside the whole bare
@@ -20,7 +22,10 @@ use jsonwebtoken::{DecodingKey, Validation};
 use portcullis::clock::UnixTime;
 use portcullis::secret::SecretBytes;
 use portcullis::token::provider::install_ring_provider;
-use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, TokenKind, TokenService};
+use portcullis::token::{
+    Algorithm, Keyring, Lookup, MemoryRevocationStore, Revocation, RevocationStore, SigningKey,
+    TokenConfig, TokenKind, TokenService,
+};
 use ring::rand::SystemRandom;
 use ring::signature::{
     ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, ED25519, EcdsaKeyPair,
@@ -300,5 +305,71 @@ fn flows(c: &mut Criterion) {
     // The store grows by one consumed id per refresh; that is the point of it.
 }
 
-criterion_group!(benches, verify, sign, key_parse, flows);
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// A SimpleJWT-style jti (32 hex digits), scattered over the 128-bit space.
+fn jti_for(i: u64) -> String {
+    format!(
+        "{:032x}",
+        u128::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
+    )
+}
+
+/// `MemoryRevocationStore::status` at 1,024 and 1,048,576 revoked jtis, for a
+/// revoked jti (found at the first map) and an active one (all three maps
+/// probed); prints the resident memory per entry at the larger size (Linux).
+fn revocation(c: &mut Criterion) {
+    const PROBES: u64 = 4096;
+    let until = UnixTime::from_secs(4_000_000_000).unwrap();
+    let now = UnixTime::from_secs(1_800_000_000).unwrap();
+    for entries in [1u64 << 10, 1 << 20] {
+        let before = resident_bytes();
+        let store = MemoryRevocationStore::with_capacity(2 << 20);
+        for i in 0..entries {
+            store
+                .revoke(Revocation::Jti {
+                    jti: jti_for(i),
+                    until,
+                })
+                .unwrap();
+        }
+        if let (Some(before), Some(after)) = (before, resident_bytes())
+            && entries > PROBES
+        {
+            eprintln!(
+                "revocation store at {entries} jtis: {:.1} bytes of resident memory per entry",
+                after.saturating_sub(before) as f64 / entries as f64
+            );
+        }
+        // Probes spread over the whole set; the table slots they hit are random.
+        let step = (entries / PROBES).max(1);
+        let revoked: Vec<String> = (0..PROBES).map(|i| jti_for(i * step % entries)).collect();
+        let active: Vec<String> = (0..PROBES).map(|i| jti_for(entries + i)).collect();
+        let mut group = c.benchmark_group(format!("revocation_status_{entries}_jtis"));
+        for (name, probes) in [("revoked_jti", &revoked), ("active_jti", &active)] {
+            group.bench_function(name, |b| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % probes.len();
+                    let lookup = Lookup {
+                        jti: &probes[i],
+                        family: Some("0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+                        user: Some("42"),
+                        issued_at: Some(now),
+                        expires_at: until,
+                        now,
+                    };
+                    store.status(black_box(&lookup)).unwrap()
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, verify, sign, key_parse, flows, revocation);
 criterion_main!(benches);
