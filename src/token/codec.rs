@@ -5,6 +5,7 @@
 //! payload decoded.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::error::{Invalid, TokenError};
 use super::json::{AnyJson, Members, Scalar, read_object};
-use super::{Keyring, SigningKey};
+use super::{Algorithm, Keyring, SigningKey};
 
 /// The header members this crate reads, borrowed from the header text; any other
 /// member is parsed and ignored (RFC 7515 section 4). `null` counts as absent.
@@ -97,6 +98,40 @@ fn split(token: &str, max_bytes: usize) -> Result<(&str, &str, &str), TokenError
     }
 }
 
+/// The header segment of `{"alg":"<alg>","typ":"JWT"}`, as PyJWT (so SimpleJWT)
+/// and this crate write it, for every algorithm.
+fn plain_headers() -> &'static [(Algorithm, String)] {
+    static HEADERS: OnceLock<Vec<(Algorithm, String)>> = OnceLock::new();
+    HEADERS.get_or_init(|| {
+        Algorithm::ALL
+            .iter()
+            .map(|&alg| {
+                let text = format!(r#"{{"alg":"{}","typ":"JWT"}}"#, alg.as_str());
+                (alg, URL_SAFE_NO_PAD.encode(text))
+            })
+            .collect()
+    })
+}
+
+/// The algorithm of a header segment that is exactly a plain header: base64url
+/// without padding has one encoding per text (trailing bits are refused), so such
+/// a segment decodes to that text and its reading is known.
+fn plain_header(segment: &str) -> Option<Algorithm> {
+    plain_headers()
+        .iter()
+        .find(|(_, plain)| plain == segment)
+        .map(|&(alg, _)| alg)
+}
+
+/// Reads a decoded header whole, as `inspect` does: every member's UTF-8 (RFC 8725
+/// 3.7) and syntax is checked and duplicates are refused, unknown members included.
+fn read_header(bytes: &[u8]) -> Result<Header<'_>, TokenError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| invalid(Invalid::Malformed))?;
+    let mut header = Header::default();
+    read_object(text, &mut header).map_err(|_| invalid(Invalid::Malformed))?;
+    Ok(header)
+}
+
 /// Checks framing, header and signature; returns the decoded payload text.
 pub(crate) fn verify_signature(
     token: &str,
@@ -105,13 +140,18 @@ pub(crate) fn verify_signature(
 ) -> Result<String, TokenError> {
     let (h, p, s) = split(token, max_bytes)?;
     let mut header_buf = [0u8; STACK_SEGMENT];
-    let header_bytes = b64_into(h, &mut header_buf)?;
-    // Read whole, as `inspect` does: every member's UTF-8 (RFC 8725 3.7) and syntax
-    // is checked and duplicates are refused, unknown members included.
-    let header_text =
-        std::str::from_utf8(&header_bytes).map_err(|_| invalid(Invalid::Malformed))?;
-    let mut header = Header::default();
-    read_object(header_text, &mut header).map_err(|_| invalid(Invalid::Malformed))?;
+    let header_bytes;
+    let header = match plain_header(h) {
+        Some(alg) => Header {
+            alg: Some(Cow::Borrowed(alg.as_str())),
+            typ: Some(Cow::Borrowed("JWT")),
+            ..Header::default()
+        },
+        None => {
+            header_bytes = b64_into(h, &mut header_buf)?;
+            read_header(&header_bytes)?
+        }
+    };
     let alg = header.alg.ok_or(invalid(Invalid::Malformed))?;
     if header.critical {
         return Err(invalid(Invalid::Critical));
@@ -190,4 +230,43 @@ pub fn inspect(token: &str, max_bytes: usize) -> Result<Unverified, TokenError> 
         header: super::claims::parse_object(&b64(h)?)?,
         claims: super::claims::parse_object(&b64(p)?)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretBytes;
+
+    #[test]
+    fn plain_headers_are_exactly_what_encode_writes() {
+        let key = SigningKey::hmac(Algorithm::HS256, &SecretBytes::from_slice(&[7u8; 32])).unwrap();
+        let token = encode(&Map::new(), &key, &SystemRandom::new()).unwrap();
+        let segment = token.split('.').next().unwrap_or_default();
+        assert_eq!(plain_header(segment), Some(Algorithm::HS256));
+        for other in [
+            r#"{"typ":"JWT","alg":"HS256"}"#,
+            r#"{"alg":"HS256","typ":"JWT" }"#,
+            r#"{"alg":"HS256"}"#,
+        ] {
+            assert_eq!(
+                plain_header(&URL_SAFE_NO_PAD.encode(other)),
+                None,
+                "{other}"
+            );
+        }
+        // Such headers are read in full and accepted all the same.
+        let keyring = Keyring::new(key);
+        let typ_first = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT","alg":"HS256"}"#),
+            token.split('.').nth(1).unwrap_or_default()
+        );
+        let signature = keyring
+            .signing_key()
+            .unwrap()
+            .sign(typ_first.as_bytes(), &SystemRandom::new())
+            .unwrap();
+        let resigned = format!("{typ_first}.{}", URL_SAFE_NO_PAD.encode(signature));
+        assert_eq!(verify_signature(&resigned, &keyring, 8192).unwrap(), "{}");
+    }
 }
