@@ -14,7 +14,13 @@ use governor::{Quota, RateLimiter};
 use portcullis::clock::{Clock, CoarseClock, SystemClock, UnixTime};
 use portcullis::ratelimit::{Algorithm, Gcra, KeyedLimiter, KeyedLimiterConfig, Rate};
 
-const START: u64 = 1_800_000_000_000_000_000;
+/// The time the benches start from: the system clock's at start-up, so the rows
+/// that read a clock decide on the same state as the rows given `now` (keys
+/// stored at a later time would make every clock-reading decision a refusal).
+fn start() -> u64 {
+    static START: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *START.get_or_init(|| SystemClock.now().as_nanos())
+}
 /// A quota no benchmark loop exhausts, so every decision admits (the common case).
 const PER_SECOND: u32 = 1_000_000_000;
 
@@ -31,7 +37,7 @@ fn ours(keys: u64) -> KeyedLimiter<u64, Gcra> {
     config.max_keys = 1 << 21;
     let limiter = KeyedLimiter::new(rate(), config).unwrap_or_else(|e| panic!("{e}"));
     for key in 0..keys {
-        let _ = limiter.check(&key, UnixTime::from_nanos(START), 1);
+        let _ = limiter.check(&key, UnixTime::from_nanos(start()), 1);
     }
     limiter
 }
@@ -54,8 +60,8 @@ fn gcra_decision(c: &mut Criterion) {
     let rate = rate();
     let mut group = c.benchmark_group("gcra_decision");
     group.bench_function("portcullis_gcra_apply", |b| {
-        let mut state = Gcra::fresh(&rate, UnixTime::from_nanos(START));
-        let mut now = START;
+        let mut state = Gcra::fresh(&rate, UnixTime::from_nanos(start()));
+        let mut now = start();
         b.iter(|| {
             now += 7;
             Gcra::apply(&rate, black_box(&mut state), UnixTime::from_nanos(now), 1)
@@ -82,7 +88,7 @@ fn keyed(c: &mut Criterion, keys: u64) {
     let mut group = c.benchmark_group(format!("keyed_check_{keys}_keys"));
     group.bench_function("portcullis_keyed_limiter", |b| {
         let mut key = 0;
-        let mut now = START;
+        let mut now = start();
         b.iter(|| {
             key = next_key(key, keys);
             now += 7;

@@ -124,18 +124,23 @@ struct TypedMembers<'n> {
 
 impl<'de> Members<'de> for TypedMembers<'_> {
     fn member<A: MapAccess<'de>>(&mut self, key: &str, access: &mut A) -> Result<(), A::Error> {
-        let mut roles = (0..TYPED).filter(|&i| self.names[i] == key);
-        let Some(first) = roles.next() else {
+        let mut slots = self
+            .names
+            .iter()
+            .zip(self.slots.iter_mut())
+            .filter(|(name, _)| **name == key)
+            .map(|(_, slot)| slot);
+        let Some(first) = slots.next() else {
             access.next_value::<AnyJson>()?;
             return Ok(());
         };
         let value: Value = access.next_value()?;
         // Configured names may coincide (a user id claim named `sub`): each role
         // gets the value.
-        for role in roles {
-            self.slots[role] = Some(value.clone());
+        for slot in slots {
+            *slot = Some(value.clone());
         }
-        self.slots[first] = Some(value);
+        *first = Some(value);
         Ok(())
     }
 }
