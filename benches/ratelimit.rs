@@ -1,6 +1,8 @@
 //! Rate-limit decision costs beside governor in the same run: the pure GCRA
 //! decision against governor's direct `check()`, and the keyed limiter against
-//! governor's keyed `check_key()` at 1,024 and 1,000,000 keys. Before the timed
+//! governor's keyed `check_key()` at 1,024 and 1,000,000 keys; each with `now`
+//! passed in, read from `SystemClock`, and read from `CoarseClock` (governor reads
+//! its own TSC clock inside every call). Before the timed
 //! groups it prints the resident memory each keyed limiter adds for 1,000,000
 //! keys (Linux only: read from /proc/self/statm).
 
@@ -9,10 +11,16 @@ use std::num::NonZeroU32;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use governor::{Quota, RateLimiter};
-use portcullis::clock::{Clock, SystemClock, UnixTime};
+use portcullis::clock::{Clock, CoarseClock, SystemClock, UnixTime};
 use portcullis::ratelimit::{Algorithm, Gcra, KeyedLimiter, KeyedLimiterConfig, Rate};
 
-const START: u64 = 1_800_000_000_000_000_000;
+/// The time the benches start from: the system clock's at start-up, so the rows
+/// that read a clock decide on the same state as the rows given `now` (keys
+/// stored at a later time would make every clock-reading decision a refusal).
+fn start() -> u64 {
+    static START: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *START.get_or_init(|| SystemClock.now().as_nanos())
+}
 /// A quota no benchmark loop exhausts, so every decision admits (the common case).
 const PER_SECOND: u32 = 1_000_000_000;
 
@@ -29,7 +37,7 @@ fn ours(keys: u64) -> KeyedLimiter<u64, Gcra> {
     config.max_keys = 1 << 21;
     let limiter = KeyedLimiter::new(rate(), config).unwrap_or_else(|e| panic!("{e}"));
     for key in 0..keys {
-        let _ = limiter.check(&key, UnixTime::from_nanos(START), 1);
+        let _ = limiter.check(&key, UnixTime::from_nanos(start()), 1);
     }
     limiter
 }
@@ -52,8 +60,8 @@ fn gcra_decision(c: &mut Criterion) {
     let rate = rate();
     let mut group = c.benchmark_group("gcra_decision");
     group.bench_function("portcullis_gcra_apply", |b| {
-        let mut state = Gcra::fresh(&rate, UnixTime::from_nanos(START));
-        let mut now = START;
+        let mut state = Gcra::fresh(&rate, UnixTime::from_nanos(start()));
+        let mut now = start();
         b.iter(|| {
             now += 7;
             Gcra::apply(&rate, black_box(&mut state), UnixTime::from_nanos(now), 1)
@@ -62,6 +70,10 @@ fn gcra_decision(c: &mut Criterion) {
     group.bench_function("portcullis_gcra_apply_reading_system_clock", |b| {
         let mut state = Gcra::fresh(&rate, SystemClock.now());
         b.iter(|| Gcra::apply(&rate, black_box(&mut state), SystemClock.now(), 1))
+    });
+    group.bench_function("portcullis_gcra_apply_reading_coarse_clock", |b| {
+        let mut state = Gcra::fresh(&rate, CoarseClock.now());
+        b.iter(|| Gcra::apply(&rate, black_box(&mut state), CoarseClock.now(), 1))
     });
     group.bench_function("governor_direct_check", |b| {
         let limiter = RateLimiter::direct(quota());
@@ -76,7 +88,7 @@ fn keyed(c: &mut Criterion, keys: u64) {
     let mut group = c.benchmark_group(format!("keyed_check_{keys}_keys"));
     group.bench_function("portcullis_keyed_limiter", |b| {
         let mut key = 0;
-        let mut now = START;
+        let mut now = start();
         b.iter(|| {
             key = next_key(key, keys);
             now += 7;
@@ -84,6 +96,13 @@ fn keyed(c: &mut Criterion, keys: u64) {
         })
     });
     group.bench_function("portcullis_keyed_limiter_reading_system_clock", |b| {
+        let mut key = 0;
+        b.iter(|| {
+            key = next_key(key, keys);
+            ours.check(black_box(&key), SystemClock.now(), 1)
+        })
+    });
+    group.bench_function("portcullis_keyed_limiter_check_now_coarse_clock", |b| {
         let mut key = 0;
         b.iter(|| {
             key = next_key(key, keys);

@@ -1,10 +1,13 @@
 //! Token costs beside their peers, in the same run:
 //! - verify an access token (every check plus the in-memory revocation lookup) beside
-//!   raw `jsonwebtoken::decode` with the same ring provider, and a bare ring HMAC
-//!   over the same signing input;
+//!   raw `jsonwebtoken::decode` with the same ring provider, a bare ring HMAC over
+//!   the same signing input, and the floor of the whole job (HMAC, base64 and a
+//!   serde parse of the claims into a typed struct);
 //! - sign (issue an access token) with ES256 and EdDSA beside bare ring signing with
 //!   a pre-parsed key over a signing input of the same length;
 //! - issue a pair and refresh with rotation;
+//! - the in-memory revocation lookup at 1,024 and 1,048,576 revoked jtis, and its
+//!   memory per entry;
 //! - what ring does per verify: it has no pre-parsed public key for verification
 //!   (`UnparsedPublicKey::verify` and `RsaPublicKeyComponents::verify` parse the key
 //!   on every call), so the key parse is measured on its own beside the whole bare
@@ -19,13 +22,17 @@ use jsonwebtoken::{DecodingKey, Validation};
 use portcullis::clock::UnixTime;
 use portcullis::secret::SecretBytes;
 use portcullis::token::provider::install_ring_provider;
-use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, TokenKind, TokenService};
+use portcullis::token::{
+    Algorithm, Keyring, Lookup, MemoryRevocationStore, Revocation, RevocationStore, SigningKey,
+    TokenConfig, TokenKind, TokenService,
+};
 use ring::rand::SystemRandom;
 use ring::signature::{
     ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, ED25519, EcdsaKeyPair,
     Ed25519KeyPair, KeyPair as _, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair,
     RsaPublicKeyComponents, UnparsedPublicKey, VerificationAlgorithm,
 };
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 const SECRET: &[u8] = b"django-insecure-0123456789abcdefghijklmnopqrstuvwxyz";
@@ -44,6 +51,34 @@ fn jwt_validation(alg: jsonwebtoken::Algorithm) -> Validation {
     let mut v = Validation::new(alg);
     v.leeway = 0;
     v
+}
+
+/// The claims a verify types, as a plain serde struct: what the floor parses into.
+#[derive(Deserialize)]
+#[allow(dead_code)] // Read only by the deserializer: the floor's cost is the parse.
+struct FloorClaims {
+    exp: f64,
+    iat: Option<f64>,
+    nbf: Option<f64>,
+    jti: String,
+    token_type: String,
+    user_id: String,
+    family: Option<String>,
+    iss: Option<String>,
+    sub: Option<String>,
+    aud: Option<Value>,
+}
+
+/// The floor of an HS256 verify: split, base64 decode of signature and payload, the
+/// bare ring HMAC over the signing input and a serde parse of the payload into typed
+/// claims; no header rules, no claim checks, no revocation lookup.
+fn floor_hs256(key: &ring::hmac::Key, token: &str) -> FloorClaims {
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    let payload = input.split_once('.').unwrap().1;
+    let mac = URL_SAFE_NO_PAD.decode(sig).unwrap();
+    ring::hmac::verify(key, input.as_bytes(), &mac).unwrap();
+    let payload = URL_SAFE_NO_PAD.decode(payload).unwrap();
+    serde_json::from_slice(&payload).unwrap()
 }
 
 fn verify(c: &mut Criterion) {
@@ -117,9 +152,46 @@ fn verify(c: &mut Criterion) {
             group.bench_function("baseline_bare_ring_hmac", |b| {
                 b.iter(|| ring::hmac::verify(&hkey, black_box(input.as_bytes()), &mac).unwrap())
             });
+            group.bench_function("floor_hmac_base64_typed_claims", |b| {
+                b.iter(|| floor_hs256(&hkey, black_box(&token)))
+            });
         }
         group.finish();
     }
+}
+
+/// HS256 verify of tokens carrying many custom claims, at about 1 KiB and 4 KiB,
+/// beside raw `jsonwebtoken::decode` of the same token: the cost should grow with
+/// the token's length, not faster (the duplicate check stays linear).
+fn verify_large(c: &mut Criterion) {
+    let key = SigningKey::hmac(Algorithm::HS256, &SecretBytes::from_slice(SECRET)).unwrap();
+    let svc = service(key, TokenConfig::hardened());
+    let decoding = DecodingKey::from_secret(SECRET);
+    let validation = jwt_validation(jsonwebtoken::Algorithm::HS256);
+    let now = now();
+    let mut group = c.benchmark_group("verify_large_hs256");
+    for claims in [16usize, 80] {
+        let extra: serde_json::Map<String, Value> = (0..claims)
+            .map(|i| {
+                (
+                    format!("custom_claim_{i:03}"),
+                    json!(format!("value {i:08}")),
+                )
+            })
+            .collect();
+        let token = svc.issue_pair("42", &extra, now).unwrap().access;
+        svc.verify_access(&token, now).unwrap();
+        let size = token.len();
+        group.bench_function(format!("portcullis_{size}_bytes"), |b| {
+            b.iter(|| svc.verify_access(black_box(&token), now).unwrap())
+        });
+        group.bench_function(format!("baseline_jsonwebtoken_decode_{size}_bytes"), |b| {
+            b.iter(|| {
+                jsonwebtoken::decode::<Value>(black_box(&token), &decoding, &validation).unwrap()
+            })
+        });
+    }
+    group.finish();
 }
 
 fn sign(c: &mut Criterion) {
@@ -267,5 +339,79 @@ fn flows(c: &mut Criterion) {
     // The store grows by one consumed id per refresh; that is the point of it.
 }
 
-criterion_group!(benches, verify, sign, key_parse, flows);
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// A SimpleJWT-style jti (32 hex digits), scattered over the 128-bit space.
+fn jti_for(i: u64) -> String {
+    format!(
+        "{:032x}",
+        u128::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
+    )
+}
+
+/// `MemoryRevocationStore::status` at 1,024 and 1,048,576 revoked jtis, for a
+/// revoked jti (found at the first map) and an active one (all three maps
+/// probed); prints the resident memory per entry at the larger size (Linux).
+fn revocation(c: &mut Criterion) {
+    const PROBES: u64 = 4096;
+    let until = UnixTime::from_secs(4_000_000_000).unwrap();
+    let now = UnixTime::from_secs(1_800_000_000).unwrap();
+    for entries in [1u64 << 10, 1 << 20] {
+        let before = resident_bytes();
+        let store = MemoryRevocationStore::with_capacity(2 << 20);
+        for i in 0..entries {
+            store
+                .revoke(Revocation::Jti {
+                    jti: jti_for(i),
+                    until,
+                })
+                .unwrap();
+        }
+        if let (Some(before), Some(after)) = (before, resident_bytes())
+            && entries > PROBES
+        {
+            eprintln!(
+                "revocation store at {entries} jtis: {:.1} bytes of resident memory per entry",
+                after.saturating_sub(before) as f64 / entries as f64
+            );
+        }
+        // Probes spread over the whole set; the table slots they hit are random.
+        let step = (entries / PROBES).max(1);
+        let revoked: Vec<String> = (0..PROBES).map(|i| jti_for(i * step % entries)).collect();
+        let active: Vec<String> = (0..PROBES).map(|i| jti_for(entries + i)).collect();
+        let mut group = c.benchmark_group(format!("revocation_status_{entries}_jtis"));
+        for (name, probes) in [("revoked_jti", &revoked), ("active_jti", &active)] {
+            group.bench_function(name, |b| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % probes.len();
+                    let lookup = Lookup {
+                        jti: &probes[i],
+                        family: Some("0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+                        user: Some("42"),
+                        issued_at: Some(now),
+                        expires_at: until,
+                        now,
+                    };
+                    store.status(black_box(&lookup)).unwrap()
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(
+    benches,
+    verify,
+    verify_large,
+    sign,
+    key_parse,
+    flows,
+    revocation
+);
 criterion_main!(benches);

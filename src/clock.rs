@@ -3,8 +3,9 @@
 //! Every decision in the crate (token validity, rate limits, lockouts, TTLs) is a
 //! function of an explicit [`UnixTime`]. The [`Clock`] trait exists only for the
 //! convenience wrappers that read "now" for you; tests pass a [`FixedClock`] and
-//! never sleep.
+//! never sleep. [`CoarseClock`] is the cheap one for hot paths: one atomic load.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -105,6 +106,65 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system time as a background thread last read it: a clock for hot paths,
+/// where reading [`SystemClock`] per decision would cost more than the decision.
+///
+/// A read is one atomic load (a few nanoseconds; a system clock read costs tens of
+/// nanoseconds on a virtual machine). The first read in a process starts one
+/// thread, named `portcullis-clock`, that reads [`SystemClock`] every
+/// [`CoarseClock::RESOLUTION`] for the life of the process; it never stops, and
+/// every `CoarseClock` shares it.
+///
+/// **Resolution.** A reading is at most [`CoarseClock::RESOLUTION`] behind the
+/// system clock while the thread is scheduled on time, and later on a starved
+/// machine: it never runs ahead. Decisions made on it are therefore made slightly
+/// in the past: a rate limiter refills a little later (the strict side), a token
+/// expires up to that much later (well inside any leeway). Like [`SystemClock`]
+/// it follows the system clock, steps back included. If the thread cannot be
+/// started, every read falls back to reading [`SystemClock`].
+///
+/// ```
+/// use portcullis::clock::{Clock, CoarseClock, SystemClock};
+///
+/// let coarse = CoarseClock.now();
+/// let system = SystemClock.now();
+/// assert!(coarse <= system);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CoarseClock;
+
+impl CoarseClock {
+    /// How often the background thread reads the system clock.
+    pub const RESOLUTION: Duration = Duration::from_millis(1);
+}
+
+/// The latest reading of the background thread, or `None` when it could not start.
+fn coarse_reading() -> Option<&'static AtomicU64> {
+    static READING: OnceLock<Option<&'static AtomicU64>> = OnceLock::new();
+    *READING.get_or_init(|| {
+        static NANOS: AtomicU64 = AtomicU64::new(0);
+        NANOS.store(SystemClock.now().0, Ordering::Relaxed);
+        let started = std::thread::Builder::new()
+            .name("portcullis-clock".into())
+            .spawn(|| {
+                loop {
+                    std::thread::sleep(CoarseClock::RESOLUTION);
+                    NANOS.store(SystemClock.now().0, Ordering::Relaxed);
+                }
+            });
+        started.ok().map(|_| &NANOS)
+    })
+}
+
+impl Clock for CoarseClock {
+    fn now(&self) -> UnixTime {
+        match coarse_reading() {
+            Some(nanos) => UnixTime(nanos.load(Ordering::Relaxed)),
+            None => SystemClock.now(),
+        }
+    }
+}
+
 /// A clock that stands still until told to move: for tests and simulations.
 ///
 /// It is shared by reference across threads; [`FixedClock::advance`] and
@@ -170,6 +230,24 @@ mod tests {
     #[test]
     fn system_clock_is_after_2020() {
         assert!(SystemClock.now().as_secs() > 1_577_836_800);
+    }
+
+    #[test]
+    fn coarse_clock_trails_the_system_clock_by_about_its_resolution() {
+        let before = SystemClock.now();
+        let coarse = CoarseClock.now();
+        let after = SystemClock.now();
+        assert!(coarse <= after, "never ahead");
+        // The first read stores a fresh reading; later ones trail by the thread's
+        // period (generous bound for a loaded machine).
+        assert!(before.saturating_since(coarse) < Duration::from_secs(5));
+        let later = (0..200)
+            .map(|_| {
+                std::thread::sleep(Duration::from_millis(5));
+                CoarseClock.now()
+            })
+            .find(|t| *t > coarse);
+        assert!(later.is_some(), "the background thread moves it");
     }
 
     #[test]

@@ -59,6 +59,8 @@ fuzz_target!(|data: &[u8]| {
                 assert!(claims.user_id().is_some(), "an authenticating token names a user");
             }
             assert!(claims.jti().is_some());
+            // The map of every claim, built on first use, agrees with the one-pass read.
+            assert_eq!(claims.get("jti").and_then(|v| v.as_str()), claims.jti());
             let seen = inspect(&token, 8192).expect("a verified token decodes");
             assert_eq!(seen.header.get("alg").and_then(|v| v.as_str()), Some("HS256"));
             for forbidden in ["crit", "jwk", "jku", "x5u", "x5c", "cty", "kid"] {

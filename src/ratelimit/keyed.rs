@@ -13,7 +13,7 @@ use hashbrown::HashTable;
 use super::algorithm::{Algorithm, Decision, nanos_until};
 use super::state::KeyedStore;
 use super::{Rate, RateLimitError};
-use crate::clock::{Clock, SystemClock, UnixTime};
+use crate::clock::{Clock, CoarseClock, UnixTime};
 use crate::store::StoreError;
 
 /// What a full limiter does with a key it has no room for.
@@ -241,7 +241,8 @@ impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A> {
         Ok(decision)
     }
 
-    /// [`KeyedLimiter::check`] at the system clock's time.
+    /// [`KeyedLimiter::check`] at [`CoarseClock`]'s time: the system time to within
+    /// [`CoarseClock::RESOLUTION`], read for the price of one atomic load.
     ///
     /// # Errors
     ///
@@ -251,7 +252,7 @@ impl<K: Hash + Eq, A: Algorithm> KeyedLimiter<K, A> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        self.check(key, SystemClock.now(), cost)
+        self.check(key, CoarseClock.now(), cost)
     }
 
     /// Forgets `key` (a fresh quota next time); whether it was held.

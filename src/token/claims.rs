@@ -8,12 +8,14 @@
 //! [`UnixTime`]'s range (the year 2554) are refused.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 use super::error::{Invalid, TokenError};
+use super::json::{AnyJson, Members, ObjectError, read_object};
 use crate::clock::UnixTime;
 
 /// SimpleJWT's token kinds, by their `token_type` claim.
@@ -64,7 +66,7 @@ pub(crate) struct ClaimNames {
     pub(crate) refresh_exp: String,
 }
 
-/// A verified (or, from [`super::inspect`], merely decoded) claim set.
+/// A verified claim set.
 ///
 /// The registered and SimpleJWT claims are parsed into typed fields up front; every
 /// claim, including custom ones, stays available through [`Claims::get`] and
@@ -73,9 +75,17 @@ pub(crate) struct ClaimNames {
 /// which at today's epoch values resolves about a quarter of a microsecond, so a
 /// fraction is rounded to the microsecond. Strings, booleans, negatives and values
 /// past the year 2554 are refused.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// The claims' text is checked whole when the token is verified (syntax, UTF-8,
+/// duplicates, the typed claims' types), but the map of every claim is built only
+/// the first time something asks for it, so a per-request verify that reads only
+/// the typed claims builds none.
+#[derive(Clone)]
 pub struct Claims {
-    map: Map<String, Value>,
+    /// The claims' JSON text, as verified.
+    json: String,
+    /// Every claim, parsed from `json` on first use.
+    map: OnceLock<Map<String, Value>>,
     exp: UnixTime,
     iat: Option<UnixTime>,
     nbf: Option<UnixTime>,
@@ -84,53 +94,120 @@ pub struct Claims {
     jti: Option<String>,
     user_id: Option<String>,
     family: Option<String>,
+    issuer: Option<String>,
+    subject: Option<String>,
+    audience: Option<Value>,
+}
+
+impl fmt::Debug for Claims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Claims").field(self.as_map()).finish()
+    }
+}
+
+impl PartialEq for Claims {
+    /// The same claims (the typed fields follow from them and the claim names).
+    fn eq(&self, other: &Self) -> bool {
+        self.typed() == other.typed() && self.as_map() == other.as_map()
+    }
+}
+
+/// How many claims are typed: `exp`, `iat`, `nbf`, `refresh_exp`, the token type, `jti`,
+/// `family`, the user id, `iss`, `sub` and `aud`, in the order they are checked.
+const TYPED: usize = 11;
+
+/// The typed claims' values, found in one pass over the claims' text.
+struct TypedMembers<'n> {
+    names: [&'n str; TYPED],
+    slots: [Option<Value>; TYPED],
+}
+
+impl<'de> Members<'de> for TypedMembers<'_> {
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, access: &mut A) -> Result<(), A::Error> {
+        let mut slots = self
+            .names
+            .iter()
+            .zip(self.slots.iter_mut())
+            .filter(|(name, _)| **name == key)
+            .map(|(_, slot)| slot);
+        let Some(first) = slots.next() else {
+            access.next_value::<AnyJson>()?;
+            return Ok(());
+        };
+        let value: Value = access.next_value()?;
+        // Configured names may coincide (a user id claim named `sub`): each role
+        // gets the value.
+        for slot in slots {
+            *slot = Some(value.clone());
+        }
+        *first = Some(value);
+        Ok(())
+    }
 }
 
 impl Claims {
     /// Parses `payload` (JSON) with the claim `names`: a claim of the wrong type is
     /// an error, never "absent".
-    pub(crate) fn parse(payload: &[u8], names: &ClaimNames) -> Result<Self, TokenError> {
-        let map = parse_object(payload)?;
-        Self::from_map(map, names)
-    }
-
-    pub(crate) fn from_map(
-        map: Map<String, Value>,
-        names: &ClaimNames,
-    ) -> Result<Self, TokenError> {
-        let exp = numeric(&map, "exp")?.ok_or(TokenError::NoExpiry)?;
-        let iat = numeric(&map, "iat")?;
-        let nbf = numeric(&map, "nbf")?;
-        let refresh_exp = numeric(&map, &names.refresh_exp)?;
-        let token_type = string(&map, &names.token_type)?;
-        let jti = string(&map, &names.jti)?;
-        let family = string(&map, super::FAMILY_CLAIM)?;
-        let user_id = match map.get(&names.user_id) {
-            None => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            // Tokens from SimpleJWT before 5.5.1 carry the id as a number.
-            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-            Some(_) => return Err(TokenError::Invalid(Invalid::ClaimType)),
+    pub(crate) fn parse(payload: String, names: &ClaimNames) -> Result<Self, TokenError> {
+        let mut typed = TypedMembers {
+            names: [
+                "exp",
+                "iat",
+                "nbf",
+                &names.refresh_exp,
+                &names.token_type,
+                &names.jti,
+                super::FAMILY_CLAIM,
+                &names.user_id,
+                "iss",
+                "sub",
+                "aud",
+            ],
+            slots: Default::default(),
         };
-        for name in ["iss", "sub"] {
-            string(&map, name)?;
-        }
-        match map.get("aud") {
-            None | Some(Value::String(_)) => {}
-            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
-            Some(_) => return Err(TokenError::Invalid(Invalid::ClaimType)),
-        }
-        Ok(Self {
-            map,
+        read_object(&payload, &mut typed).map_err(|e| match e {
+            ObjectError::Duplicate => TokenError::Invalid(Invalid::ClaimType),
+            ObjectError::Syntax => TokenError::Invalid(Invalid::Malformed),
+        })?;
+        let [
             exp,
             iat,
             nbf,
             refresh_exp,
             token_type,
             jti,
-            user_id,
             family,
+            user_id,
+            iss,
+            sub,
+            aud,
+        ] = typed.slots;
+        // Checked in this order (a struct expression evaluates its fields as written).
+        Ok(Self {
+            exp: numeric(exp.as_ref())?.ok_or(TokenError::NoExpiry)?,
+            iat: numeric(iat.as_ref())?,
+            nbf: numeric(nbf.as_ref())?,
+            refresh_exp: numeric(refresh_exp.as_ref())?,
+            token_type: string(token_type)?,
+            jti: string(jti)?,
+            family: string(family)?,
+            user_id: user_id_text(user_id)?,
+            issuer: string(iss)?,
+            subject: string(sub)?,
+            audience: audience(aud)?,
+            json: payload,
+            map: OnceLock::new(),
         })
+    }
+
+    /// The typed fields, for comparison.
+    #[allow(clippy::type_complexity)]
+    fn typed(&self) -> (UnixTime, [Option<UnixTime>; 3], [Option<&str>; 4]) {
+        (
+            self.exp,
+            [self.iat, self.nbf, self.refresh_exp],
+            [self.token_type(), self.jti(), self.user_id(), self.family()],
+        )
     }
 
     /// `exp` (to the microsecond when fractional).
@@ -180,36 +257,45 @@ impl Claims {
 
     /// `iss`.
     pub fn issuer(&self) -> Option<&str> {
-        self.map.get("iss").and_then(Value::as_str)
+        self.issuer.as_deref()
     }
 
     /// `sub`.
     pub fn subject(&self) -> Option<&str> {
-        self.map.get("sub").and_then(Value::as_str)
+        self.subject.as_deref()
     }
 
     /// Whether `aud` names `audience` (a string, or an array containing it).
     pub fn has_audience(&self, audience: &str) -> bool {
-        match self.map.get("aud") {
+        match &self.audience {
             Some(Value::String(s)) => s == audience,
             Some(Value::Array(items)) => items.iter().any(|v| v.as_str() == Some(audience)),
             _ => false,
         }
     }
 
+    /// Whether the token carries `aud` at all.
+    pub(crate) fn has_any_audience(&self) -> bool {
+        self.audience.is_some()
+    }
+
     /// Any claim by name.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.map.get(name)
+        self.as_map().get(name)
     }
 
     /// Every claim.
     pub fn as_map(&self) -> &Map<String, Value> {
-        &self.map
+        // The text passed the same checks at verification (one-pass reading accepts
+        // exactly what this parse accepts), so the fallback is never taken.
+        self.map
+            .get_or_init(|| parse_object(self.json.as_bytes()).unwrap_or_default())
     }
 
     /// Every claim, owned.
     pub fn into_map(self) -> Map<String, Value> {
-        self.map
+        self.as_map();
+        self.map.into_inner().unwrap_or_default()
     }
 
     /// The claims deserialized into the host's own type (custom claims through serde).
@@ -217,13 +303,13 @@ impl Claims {
     /// # Errors
     /// [`Invalid::ClaimType`] if they do not fit `T`.
     pub fn custom<T: DeserializeOwned>(&self) -> Result<T, TokenError> {
-        T::deserialize(&Value::Object(self.map.clone()))
+        T::deserialize(&Value::Object(self.as_map().clone()))
             .map_err(|_| TokenError::Invalid(Invalid::ClaimType))
     }
 }
 
-fn numeric(map: &Map<String, Value>, name: &str) -> Result<Option<UnixTime>, TokenError> {
-    match map.get(name) {
+fn numeric(value: Option<&Value>) -> Result<Option<UnixTime>, TokenError> {
+    match value {
         None => Ok(None),
         Some(v) => numeric_date(v)
             .map(Some)
@@ -265,10 +351,30 @@ pub(crate) fn numeric_date_value(time: UnixTime) -> Value {
     Value::from(secs)
 }
 
-fn string(map: &Map<String, Value>, name: &str) -> Result<Option<String>, TokenError> {
-    match map.get(name) {
+fn string(value: Option<Value>) -> Result<Option<String>, TokenError> {
+    match value {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(TokenError::Invalid(Invalid::ClaimType)),
+    }
+}
+
+/// The user id claim as text.
+fn user_id_text(value: Option<Value>) -> Result<Option<String>, TokenError> {
+    match value {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        // Tokens from SimpleJWT before 5.5.1 carry the id as a number.
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(Some(n.to_string())),
+        Some(_) => Err(TokenError::Invalid(Invalid::ClaimType)),
+    }
+}
+
+/// `aud`: a string or an array of strings.
+fn audience(value: Option<Value>) -> Result<Option<Value>, TokenError> {
+    match &value {
+        None | Some(Value::String(_)) => Ok(value),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(value),
         Some(_) => Err(TokenError::Invalid(Invalid::ClaimType)),
     }
 }
@@ -326,7 +432,7 @@ mod tests {
     }
 
     fn parse(json: &str) -> Result<Claims, TokenError> {
-        Claims::parse(json.as_bytes(), &names())
+        Claims::parse(json.to_owned(), &names())
     }
 
     #[test]

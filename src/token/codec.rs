@@ -4,37 +4,67 @@
 //! rules, key by `kid`, `alg` equal to the key's, signature; only then is the
 //! payload decoded.
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::rand::SystemRandom;
-use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::{self, MapAccess};
 use serde_json::{Map, Value};
 
 use super::error::{Invalid, TokenError};
-use super::{Keyring, SigningKey};
+use super::json::{AnyJson, Members, Scalar, read_object};
+use super::{Algorithm, Keyring, SigningKey};
 
-/// The header fields this crate reads; any other member is ignored (RFC 7515 section 4).
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default)]
-    typ: Option<String>,
-    #[serde(default)]
-    cty: Option<IgnoredAny>,
-    #[serde(default)]
-    crit: Option<IgnoredAny>,
-    #[serde(default)]
-    jwk: Option<IgnoredAny>,
-    #[serde(default)]
-    jku: Option<IgnoredAny>,
-    #[serde(default)]
-    x5u: Option<IgnoredAny>,
-    #[serde(default)]
-    x5c: Option<IgnoredAny>,
+/// The header members this crate reads, borrowed from the header text; any other
+/// member is parsed and ignored (RFC 7515 section 4). `null` counts as absent.
+#[derive(Default)]
+struct Header<'de> {
+    alg: Option<Cow<'de, str>>,
+    kid: Option<Cow<'de, str>>,
+    typ: Option<Cow<'de, str>>,
+    /// A non-null `crit`.
+    critical: bool,
+    /// A non-null `cty`, `jwk`, `jku`, `x5u` or `x5c`.
+    forbidden: bool,
 }
+
+impl<'de> Members<'de> for Header<'de> {
+    fn member<A: MapAccess<'de>>(&mut self, key: &str, access: &mut A) -> Result<(), A::Error> {
+        let present = |value: Scalar<'_>| !matches!(value, Scalar::Null);
+        match key {
+            "alg" => match access.next_value()? {
+                Scalar::Text(alg) => self.alg = Some(alg),
+                _ => return Err(de::Error::custom("alg is not a string")),
+            },
+            "kid" | "typ" => {
+                let text = match access.next_value()? {
+                    Scalar::Null => None,
+                    Scalar::Text(text) => Some(text),
+                    Scalar::Other => return Err(de::Error::custom("not a string")),
+                };
+                if key == "kid" {
+                    self.kid = text;
+                } else {
+                    self.typ = text;
+                }
+            }
+            "crit" => self.critical |= present(access.next_value()?),
+            "cty" | "jwk" | "jku" | "x5u" | "x5c" => {
+                self.forbidden |= present(access.next_value()?);
+            }
+            _ => {
+                access.next_value::<AnyJson>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Decoded header and signature segments of a token this size or smaller stay on
+/// the stack (an RSA-4096 signature is 512 bytes).
+const STACK_SEGMENT: usize = 512;
 
 const fn invalid(why: Invalid) -> TokenError {
     TokenError::Invalid(why)
@@ -44,6 +74,17 @@ fn b64(segment: &str) -> Result<Vec<u8>, TokenError> {
     URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| invalid(Invalid::Malformed))
+}
+
+/// Decodes `segment` into `buf` when it fits, else onto the heap.
+fn b64_into<'b>(segment: &str, buf: &'b mut [u8]) -> Result<Cow<'b, [u8]>, TokenError> {
+    if base64::decoded_len_estimate(segment.len()) > buf.len() {
+        return b64(segment).map(Cow::Owned);
+    }
+    let len = URL_SAFE_NO_PAD
+        .decode_slice(segment, buf)
+        .map_err(|_| invalid(Invalid::Malformed))?;
+    Ok(Cow::Borrowed(buf.get(..len).unwrap_or_default()))
 }
 
 fn split(token: &str, max_bytes: usize) -> Result<(&str, &str, &str), TokenError> {
@@ -57,28 +98,65 @@ fn split(token: &str, max_bytes: usize) -> Result<(&str, &str, &str), TokenError
     }
 }
 
-/// Checks framing, header and signature; returns the decoded payload bytes.
+/// The header segment of `{"alg":"<alg>","typ":"JWT"}`, as PyJWT (so SimpleJWT)
+/// and this crate write it, for every algorithm.
+fn plain_headers() -> &'static [(Algorithm, String)] {
+    static HEADERS: OnceLock<Vec<(Algorithm, String)>> = OnceLock::new();
+    HEADERS.get_or_init(|| {
+        Algorithm::ALL
+            .iter()
+            .map(|&alg| {
+                let text = format!(r#"{{"alg":"{}","typ":"JWT"}}"#, alg.as_str());
+                (alg, URL_SAFE_NO_PAD.encode(text))
+            })
+            .collect()
+    })
+}
+
+/// The algorithm of a header segment that is exactly a plain header: base64url
+/// without padding has one encoding per text (trailing bits are refused), so such
+/// a segment decodes to that text and its reading is known.
+fn plain_header(segment: &str) -> Option<Algorithm> {
+    plain_headers()
+        .iter()
+        .find(|(_, plain)| plain == segment)
+        .map(|&(alg, _)| alg)
+}
+
+/// Reads a decoded header whole, as `inspect` does: every member's UTF-8 (RFC 8725
+/// 3.7) and syntax is checked and duplicates are refused, unknown members included.
+fn read_header(bytes: &[u8]) -> Result<Header<'_>, TokenError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| invalid(Invalid::Malformed))?;
+    let mut header = Header::default();
+    read_object(text, &mut header).map_err(|_| invalid(Invalid::Malformed))?;
+    Ok(header)
+}
+
+/// Checks framing, header and signature; returns the decoded payload text.
 pub(crate) fn verify_signature(
     token: &str,
     keyring: &Keyring,
     max_bytes: usize,
-) -> Result<Vec<u8>, TokenError> {
+) -> Result<String, TokenError> {
     let (h, p, s) = split(token, max_bytes)?;
-    let header_bytes = b64(h)?;
-    // Parsed whole first, as `inspect` does: a struct alone would skip unknown
-    // members without checking their UTF-8 (RFC 8725 3.7) or their duplicates.
-    let header_members =
-        super::claims::parse_object(&header_bytes).map_err(|_| invalid(Invalid::Malformed))?;
-    let header: Header = serde_json::from_value(Value::Object(header_members))
-        .map_err(|_| invalid(Invalid::Malformed))?;
-    if header.crit.is_some() {
+    let mut header_buf = [0u8; STACK_SEGMENT];
+    let header_bytes;
+    let header = match plain_header(h) {
+        Some(alg) => Header {
+            alg: Some(Cow::Borrowed(alg.as_str())),
+            typ: Some(Cow::Borrowed("JWT")),
+            ..Header::default()
+        },
+        None => {
+            header_bytes = b64_into(h, &mut header_buf)?;
+            read_header(&header_bytes)?
+        }
+    };
+    let alg = header.alg.ok_or(invalid(Invalid::Malformed))?;
+    if header.critical {
         return Err(invalid(Invalid::Critical));
     }
-    if header.jwk.is_some()
-        || header.jku.is_some()
-        || header.x5u.is_some()
-        || header.x5c.is_some()
-        || header.cty.is_some()
+    if header.forbidden
         || header
             .typ
             .as_deref()
@@ -89,18 +167,17 @@ pub(crate) fn verify_signature(
     let key = keyring
         .select(header.kid.as_deref())
         .ok_or(invalid(Invalid::UnknownKey))?;
-    if header.alg != key.algorithm().as_str() {
+    if alg != key.algorithm().as_str() {
         return Err(invalid(Invalid::Algorithm));
     }
-    let signature = b64(s)?;
+    let mut signature_buf = [0u8; STACK_SEGMENT];
+    let signature = b64_into(s, &mut signature_buf)?;
     let signing_input_len = h.len() + 1 + p.len();
     let signing_input = token
         .get(..signing_input_len)
         .ok_or(invalid(Invalid::Malformed))?;
     key.verify(signing_input.as_bytes(), &signature)?;
-    let payload = b64(p)?;
-    std::str::from_utf8(&payload).map_err(|_| invalid(Invalid::Malformed))?;
-    Ok(payload)
+    String::from_utf8(b64(p)?).map_err(|_| invalid(Invalid::Malformed))
 }
 
 /// Signs `claims` with `key` as a compact JWS: header `{"alg","typ":"JWT"[,"kid"]}`.
@@ -153,4 +230,43 @@ pub fn inspect(token: &str, max_bytes: usize) -> Result<Unverified, TokenError> 
         header: super::claims::parse_object(&b64(h)?)?,
         claims: super::claims::parse_object(&b64(p)?)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretBytes;
+
+    #[test]
+    fn plain_headers_are_exactly_what_encode_writes() {
+        let key = SigningKey::hmac(Algorithm::HS256, &SecretBytes::from_slice(&[7u8; 32])).unwrap();
+        let token = encode(&Map::new(), &key, &SystemRandom::new()).unwrap();
+        let segment = token.split('.').next().unwrap_or_default();
+        assert_eq!(plain_header(segment), Some(Algorithm::HS256));
+        for other in [
+            r#"{"typ":"JWT","alg":"HS256"}"#,
+            r#"{"alg":"HS256","typ":"JWT" }"#,
+            r#"{"alg":"HS256"}"#,
+        ] {
+            assert_eq!(
+                plain_header(&URL_SAFE_NO_PAD.encode(other)),
+                None,
+                "{other}"
+            );
+        }
+        // Such headers are read in full and accepted all the same.
+        let keyring = Keyring::new(key);
+        let typ_first = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT","alg":"HS256"}"#),
+            token.split('.').nth(1).unwrap_or_default()
+        );
+        let signature = keyring
+            .signing_key()
+            .unwrap()
+            .sign(typ_first.as_bytes(), &SystemRandom::new())
+            .unwrap();
+        let resigned = format!("{typ_first}.{}", URL_SAFE_NO_PAD.encode(signature));
+        assert_eq!(verify_signature(&resigned, &keyring, 8192).unwrap(), "{}");
+    }
 }

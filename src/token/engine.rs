@@ -441,7 +441,7 @@ impl Tokens {
         let max_bytes = self.config.max_token_bytes;
         let jws = nesting::open(self.config.nesting.as_ref(), token, max_bytes)?;
         let payload = codec::verify_signature(&jws, &self.keyring, max_bytes)?;
-        let claims = Claims::parse(&payload, &self.names)?;
+        let claims = Claims::parse(payload, &self.names)?;
         self.check_claims(&claims, kind, now)?;
         let derived_family = match (claims.kind(), claims.family(), claims.jti()) {
             (Some(TokenKind::Refresh), None, Some(jti)) => Some(jti.to_owned()),
@@ -485,7 +485,7 @@ impl Tokens {
             Some(aud) if !claims.has_audience(aud) => {
                 return Err(TokenError::Invalid(Invalid::Audience));
             }
-            None if claims.get("aud").is_some() => {
+            None if claims.has_any_audience() => {
                 return Err(TokenError::Invalid(Invalid::Audience));
             }
             _ => {}

@@ -121,7 +121,7 @@ impl Keyring {
     /// [`TokenError::Invalid`] for the first rule the JWS breaks (size, framing,
     /// header, unknown key, algorithm, signature).
     pub fn verify_jws(&self, jws: &str, max_bytes: usize) -> Result<Vec<u8>, TokenError> {
-        super::codec::verify_signature(jws, self, max_bytes)
+        super::codec::verify_signature(jws, self, max_bytes).map(String::into_bytes)
     }
 
     /// Every verification key (the default first).

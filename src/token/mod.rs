@@ -122,6 +122,7 @@ mod der;
 mod engine;
 mod env;
 mod error;
+mod json;
 pub mod jwk;
 mod keyring;
 mod keys;

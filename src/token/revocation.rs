@@ -14,6 +14,7 @@
 //! Per-user cutoffs keep milliseconds: see [`Revocation::UserBefore`].
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::clock::UnixTime;
@@ -133,11 +134,72 @@ enum JtiState {
     Revoked,
 }
 
+/// A jti's state and keep-until time in one word: the time in even nanoseconds
+/// (rounded up, so an entry is kept at most a nanosecond longer; the end of the
+/// range, "forever", loses its last nanosecond) and the state in the low bit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct JtiEntry(u64);
+
+impl JtiEntry {
+    fn new(state: JtiState, until: UnixTime) -> Self {
+        let even = until.as_nanos().saturating_add(1) & !1;
+        Self(even | u64::from(state == JtiState::Consumed))
+    }
+
+    fn state(self) -> JtiState {
+        if self.0 & 1 == 1 {
+            JtiState::Consumed
+        } else {
+            JtiState::Revoked
+        }
+    }
+
+    fn until(self) -> UnixTime {
+        UnixTime::from_nanos(self.0 & !1)
+    }
+}
+
+/// An id (jti, family, user) as the store keeps it: a 64-bit digest under the
+/// store's own random SipHash key, never the text.
+///
+/// Two ids share a digest with probability 2^-64 per pair, and nobody without the
+/// key (it never leaves the process) can aim for a collision; a collision can
+/// only make an unrevoked token read as revoked, never the reverse.
+type Digest = u64;
+
+/// Passes a [`Digest`] through as its own hash: it is already uniformly random.
+#[derive(Clone, Copy, Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used (the maps' keys are digests); this keeps any
+        // other input well mixed all the same (FNV-1a).
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, digest: u64) {
+        self.0 = digest;
+    }
+}
+
+type DigestMap<V> = HashMap<Digest, V, BuildHasherDefault<DigestHasher>>;
+
+fn digest(key: &RandomState, id: &str) -> Digest {
+    key.hash_one(id)
+}
+
 #[derive(Debug, Default)]
 struct Inner {
-    jtis: HashMap<String, (JtiState, UnixTime)>,
-    families: HashMap<String, UnixTime>,
-    users: HashMap<String, (UnixTime, UnixTime)>,
+    jtis: DigestMap<JtiEntry>,
+    families: DigestMap<UnixTime>,
+    users: DigestMap<(UnixTime, UnixTime)>,
     /// How many of `jtis` are consumption records.
     consumed: usize,
     /// The latest `now` a caller has given (lookups, purges): entries moot by then
@@ -153,19 +215,22 @@ impl Inner {
         self.jtis.len() + self.families.len() + self.users.len()
     }
 
-    fn status(&self, token: &Lookup<'_>) -> Status {
+    /// Whether `token` is revoked; an id is hashed only when its map holds anything.
+    fn status(&self, token: &Lookup<'_>, key: &RandomState) -> Status {
         // A consumed (rotated-out) refresh token is as dead as a revoked one, as
         // SimpleJWT's blacklist-after-rotation makes it.
-        if self.jtis.contains_key(token.jti) {
+        if !self.jtis.is_empty() && self.jtis.contains_key(&digest(key, token.jti)) {
             return Status::Revoked;
         }
         if let Some(family) = token.family
-            && self.families.contains_key(family)
+            && !self.families.is_empty()
+            && self.families.contains_key(&digest(key, family))
         {
             return Status::Revoked;
         }
         if let Some(user) = token.user
-            && let Some((cutoff, _)) = self.users.get(user)
+            && !self.users.is_empty()
+            && let Some((cutoff, _)) = self.users.get(&digest(key, user))
             && token.issued_at.is_none_or(|iat| iat <= *cutoff)
         {
             return Status::Revoked;
@@ -177,11 +242,11 @@ impl Inner {
         self.seen = self.seen.max(now);
         self.purged_at = Some(now);
         let before = self.len();
-        self.jtis.retain(|_, (_, until)| *until > now);
+        self.jtis.retain(|_, entry| entry.until() > now);
         self.consumed = self
             .jtis
             .values()
-            .filter(|(state, _)| *state == JtiState::Consumed)
+            .filter(|entry| entry.state() == JtiState::Consumed)
             .count();
         self.families.retain(|_, until| *until > now);
         self.users.retain(|_, (_, until)| *until > now);
@@ -190,6 +255,10 @@ impl Inner {
 }
 
 /// The in-memory default: a mutex over three maps, bounded by `capacity` entries.
+///
+/// Ids are kept as 64-bit keyed digests (see the memory figure in the README): an
+/// entry costs a few tens of bytes whatever the id's length, and a lookup is one
+/// hash of the id, then probes of fixed-size slots.
 ///
 /// Before refusing anything, a full store evicts every entry that is moot (its
 /// `until` has passed by the latest `now` it was given, in a [`Lookup`] or a purge).
@@ -205,6 +274,8 @@ pub struct MemoryRevocationStore {
     inner: Mutex<Inner>,
     capacity: usize,
     consume_capacity: usize,
+    /// The digest key, random per store.
+    digest_key: RandomState,
 }
 
 impl Default for MemoryRevocationStore {
@@ -223,7 +294,12 @@ impl MemoryRevocationStore {
             inner: Mutex::new(Inner::default()),
             capacity,
             consume_capacity: capacity.saturating_sub(reserved),
+            digest_key: RandomState::new(),
         }
+    }
+
+    fn digest(&self, id: &str) -> Digest {
+        digest(&self.digest_key, id)
     }
 
     /// The number of entries held.
@@ -264,42 +340,55 @@ impl RevocationStore for MemoryRevocationStore {
     fn status(&self, token: &Lookup<'_>) -> Result<Status, StoreError> {
         let mut inner = self.lock();
         inner.seen = inner.seen.max(token.now);
-        Ok(inner.status(token))
+        Ok(inner.status(token, &self.digest_key))
     }
 
     fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, StoreError> {
+        let jti = self.digest(token.jti);
         let mut inner = self.lock();
         inner.seen = inner.seen.max(token.now);
-        if matches!(inner.jtis.get(token.jti), Some((JtiState::Consumed, _))) {
+        if inner
+            .jtis
+            .get(&jti)
+            .is_some_and(|entry| entry.state() == JtiState::Consumed)
+        {
             return Ok(Consumed::AlreadyUsed);
         }
-        if inner.status(token) == Status::Revoked {
+        if inner.status(token, &self.digest_key) == Status::Revoked {
             return Ok(Consumed::Revoked);
         }
         self.make_room(&mut inner, true)?;
         inner
             .jtis
-            .insert(token.jti.to_owned(), (JtiState::Consumed, token.expires_at));
+            .insert(jti, JtiEntry::new(JtiState::Consumed, token.expires_at));
         inner.consumed += 1;
         Ok(Consumed::Fresh)
     }
 
     fn revoke(&self, revocation: Revocation) -> Result<(), StoreError> {
-        let mut inner = self.lock();
         match revocation {
             Revocation::Jti { jti, until } => {
-                match inner.jtis.get(&jti).copied() {
-                    None => self.make_room(&mut inner, false)?,
-                    Some((JtiState::Consumed, _)) => {
-                        inner.consumed = inner.consumed.saturating_sub(1);
+                let jti = self.digest(&jti);
+                let mut inner = self.lock();
+                let kept = match inner.jtis.get(&jti).copied() {
+                    None => {
+                        self.make_room(&mut inner, false)?;
+                        until
                     }
-                    Some((JtiState::Revoked, _)) => {}
-                }
-                let entry = inner.jtis.entry(jti).or_insert((JtiState::Revoked, until));
-                entry.0 = JtiState::Revoked;
-                entry.1 = entry.1.max(until);
+                    Some(entry) => {
+                        if entry.state() == JtiState::Consumed {
+                            inner.consumed = inner.consumed.saturating_sub(1);
+                        }
+                        entry.until().max(until)
+                    }
+                };
+                inner
+                    .jtis
+                    .insert(jti, JtiEntry::new(JtiState::Revoked, kept));
             }
             Revocation::Family { family, until } => {
+                let family = self.digest(&family);
+                let mut inner = self.lock();
                 if !inner.families.contains_key(&family) {
                     self.make_room(&mut inner, false)?;
                 }
@@ -311,6 +400,8 @@ impl RevocationStore for MemoryRevocationStore {
                 cutoff,
                 until,
             } => {
+                let user = self.digest(&user);
+                let mut inner = self.lock();
                 if !inner.users.contains_key(&user) {
                     self.make_room(&mut inner, false)?;
                 }
@@ -351,6 +442,18 @@ mod tests {
         Revocation::Jti {
             jti: id.into(),
             until: t(until),
+        }
+    }
+
+    #[test]
+    fn a_jti_entry_keeps_its_state_and_at_least_its_time() {
+        for nanos in [0, 1, 2, 1_800_000_000_123_456_789, u64::MAX - 1, u64::MAX] {
+            for state in [JtiState::Consumed, JtiState::Revoked] {
+                let entry = JtiEntry::new(state, UnixTime::from_nanos(nanos));
+                assert_eq!(entry.state(), state);
+                let kept = entry.until().as_nanos();
+                assert!(kept >= nanos.min(u64::MAX - 1) && kept <= nanos.saturating_add(1));
+            }
         }
     }
 
