@@ -125,6 +125,7 @@ mod error;
 pub mod jwk;
 mod keyring;
 mod keys;
+mod observed;
 #[cfg(feature = "jsonwebtoken-provider")]
 pub mod provider;
 mod refresh;
