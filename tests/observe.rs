@@ -108,6 +108,9 @@ struct Metric {
     value: DebugValue,
 }
 
+/// A counter's name, its labels and the count it should show.
+type Expected<'a> = (&'a str, &'a [(&'a str, &'a str)], u64);
+
 /// What `run` observed.
 struct Observed {
     events: Vec<Captured>,
@@ -139,7 +142,7 @@ impl Observed {
     }
 
     /// Asserts each `(metric, labels, count)`.
-    fn assert_counters(&self, expected: &[(&str, &[(&str, &str)], u64)]) {
+    fn assert_counters(&self, expected: &[Expected<'_>]) {
         for (name, labels, count) in expected {
             assert_eq!(self.counter(name, labels), *count, "{name} {labels:?}");
         }
@@ -345,8 +348,7 @@ fn refusals_carry_the_simplejwt_code_reason_and_rule() {
         refusal("wrong_type"),
         refusal("invalid"),
     ];
-    let mut expected: Vec<(&str, &[(&str, &str)], u64)> =
-        refusals.iter().map(|(m, l)| (*m, &l[..], 1)).collect();
+    let mut expected: Vec<Expected<'_>> = refusals.iter().map(|(m, l)| (*m, &l[..], 1)).collect();
     let refused_verifications = [("kind", "access"), ("result", "refused")];
     expected.push((metric::TOKEN_VERIFICATIONS, &refused_verifications, 3));
     seen.assert_counters(&expected);
