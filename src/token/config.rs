@@ -70,6 +70,9 @@ pub struct TokenConfig {
     pub check_revoke_token: bool,
     /// REVOKE_TOKEN_CLAIM: the claim holding that hash (SimpleJWT's `hash_password`).
     pub revoke_token_claim: String,
+    /// UPDATE_LAST_LOGIN: a login ([`Tokens::login`](super::Tokens::login)) asks
+    /// the host to set the user's `last_login` ([`LastLogin`](super::LastLogin)).
+    pub update_last_login: bool,
 }
 
 impl Default for TokenConfig {
@@ -107,6 +110,7 @@ impl TokenConfig {
             max_token_age: None,
             check_revoke_token: false,
             revoke_token_claim: "hash_password".to_owned(),
+            update_last_login: false,
         }
     }
 

@@ -28,6 +28,9 @@
 //!   the same without storage, for async hosts.
 //! - [`TokenError`] carries SimpleJWT's messages and codes, its 401 bodies and
 //!   [`parse_authorization_header`].
+//! - [`LoginResponse`] and [`RefreshResponse`]: the login and refresh bodies
+//!   (SimpleJWT's, or with `token_type`, `expires_in` and `user`); [`Tokens::login`]
+//!   returns the pair and, with `UPDATE_LAST_LOGIN`, a [`LastLogin`] update.
 //!
 //! # Families, and refresh tokens SimpleJWT made
 //!
@@ -125,6 +128,7 @@ mod error;
 pub mod jwk;
 mod keyring;
 mod keys;
+mod login;
 mod observed;
 #[cfg(feature = "jsonwebtoken-provider")]
 pub mod provider;
@@ -146,6 +150,7 @@ pub use error::{Invalid, TokenError, parse_authorization_header, www_authenticat
 pub use jwk::{Jwk, JwkSet};
 pub use keyring::Keyring;
 pub use keys::{MIN_HMAC_SECRET, SigningKey, VerifyingKey};
+pub use login::{LastLogin, Login, LoginResponse, RefreshResponse, TokenType, UserFields};
 pub use refresh::{RefreshPlan, Refreshed, StoreAnswer, StoreStep, TokenPair};
 pub use revocation::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status,
