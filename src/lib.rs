@@ -31,8 +31,9 @@
 //! one secure random fill), [`clock`] ([`clock::UnixTime`], [`clock::Clock`]),
 //! [`store`] ([`store::StoreError`], the typed failure of every state seam),
 //! [`observe`] (the names of the security events and metrics, and the calls the
-//! rooms make at each decision) and [`error`] ([`Error`]). The floor imports no room; rooms import the floor and
-//! never each other, and only [`error`] names every room, so errors point one way.
+//! rooms make at each decision) and [`error`] ([`Error`]). The floor imports no
+//! room; rooms import the floor and never each other, and only [`error`] names
+//! every room, so errors point one way.
 //! Above the rooms sits the deployment check (`deploy`, feature `deploy`), which
 //! reads the settings of several rooms the way Django's `check --deploy` does.
 //!
