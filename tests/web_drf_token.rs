@@ -42,7 +42,7 @@ fn authenticate(header: &[u8], table: &HashMap<String, (&str, bool)>) -> Value {
             "result": "refused",
             "detail": e.to_string(),
             "status": 401,
-            "www_authenticate": DrfAuthError::www_authenticate(KEYWORD),
+            "www_authenticate": KEYWORD,
         })
     };
     let credential = match parse_token_header(header, KEYWORD) {
@@ -213,5 +213,5 @@ fn refusals_have_drf_s_bodies() {
         DrfAuthError::InvalidToken.response_body(),
         serde_json::json!({"detail": "Invalid token."})
     );
-    assert_eq!(DrfAuthError::www_authenticate(KEYWORD), "Token");
+    assert_eq!(KEYWORD, "Token");
 }

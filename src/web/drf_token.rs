@@ -55,7 +55,8 @@ use crate::secret::{SecretString, fill_random};
 
 /// Characters of a DRF key.
 pub const KEY_LEN: usize = 40;
-/// DRF's `TokenAuthentication.keyword`.
+/// DRF's `TokenAuthentication.keyword`, which is also the whole
+/// `WWW-Authenticate` value of its 401 answers.
 pub const KEYWORD: &str = "Token";
 
 const DIGEST_CONTEXT: &[u8] = b"portcullis-drf-token-v1\0";
@@ -85,11 +86,6 @@ impl DrfAuthError {
     /// DRF's 401 body: `{"detail": "<message>"}`.
     pub fn response_body(&self) -> serde_json::Value {
         serde_json::json!({"detail": self.to_string()})
-    }
-
-    /// The `WWW-Authenticate` value DRF sends with the 401: the keyword.
-    pub const fn www_authenticate(keyword: &str) -> &str {
-        keyword
     }
 }
 
