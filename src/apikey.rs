@@ -125,11 +125,35 @@ impl ApiKeyPepper {
         Self::new(text.to_bytes())
     }
 
-    fn tag(&self, key: &str) -> hmac::Tag {
+    /// HMAC-SHA256 of `context` then `key` under the pepper: the stored digest of
+    /// a key (each kind of key has its own context, so digests never cross kinds).
+    pub(crate) fn digest_of(&self, context: &[u8], key: &str) -> ApiKeyDigest {
         let mut ctx = hmac::Context::with_key(&self.hmac_key());
-        ctx.update(DIGEST_CONTEXT);
+        ctx.update(context);
         ctx.update(key.as_bytes());
-        ctx.sign()
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.sign().as_ref());
+        ApiKeyDigest(out)
+    }
+
+    /// Checks `key` against the `stored` digest under `context` (constant time),
+    /// then the optional expiry.
+    pub(crate) fn verify_key(
+        &self,
+        context: &[u8],
+        key: &str,
+        stored: &ApiKeyDigest,
+        expires_at: Option<UnixTime>,
+        now: UnixTime,
+    ) -> Result<(), ApiKeyError> {
+        let mut message = Zeroizing::new(Vec::with_capacity(context.len() + key.len()));
+        message.extend_from_slice(context);
+        message.extend_from_slice(key.as_bytes());
+        hmac::verify(&self.hmac_key(), &message, &stored.0).map_err(|_| ApiKeyError::Invalid)?;
+        match expires_at {
+            Some(at) if now >= at => Err(ApiKeyError::Expired),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -270,10 +294,7 @@ impl ApiKey {
 
     /// The digest to store: HMAC-SHA256 of the key under the pepper.
     pub fn digest(&self, pepper: &ApiKeyPepper) -> ApiKeyDigest {
-        let tag = pepper.tag(self.text.expose_secret());
-        let mut out = [0u8; 32];
-        out.copy_from_slice(tag.as_ref());
-        ApiKeyDigest(out)
+        pepper.digest_of(DIGEST_CONTEXT, self.text.expose_secret())
     }
 
     /// Checks this key against the stored digest (constant time), then the optional expiry.
@@ -288,14 +309,13 @@ impl ApiKey {
         expires_at: Option<UnixTime>,
         now: UnixTime,
     ) -> Result<(), ApiKeyError> {
-        let mut ctx = Zeroizing::new(Vec::with_capacity(DIGEST_CONTEXT.len() + self.text.len()));
-        ctx.extend_from_slice(DIGEST_CONTEXT);
-        ctx.extend_from_slice(self.text.expose_secret().as_bytes());
-        hmac::verify(&pepper.hmac_key(), &ctx, &stored.0).map_err(|_| ApiKeyError::Invalid)?;
-        match expires_at {
-            Some(at) if now >= at => Err(ApiKeyError::Expired),
-            _ => Ok(()),
-        }
+        pepper.verify_key(
+            DIGEST_CONTEXT,
+            self.text.expose_secret(),
+            stored,
+            expires_at,
+            now,
+        )
     }
 }
 

@@ -25,6 +25,11 @@ pub enum Error {
     #[cfg(feature = "token")]
     #[error(transparent)]
     Token(#[from] crate::token::TokenError),
+    /// Token settings could not be read from the environment: the error names the
+    /// variable (prefix included), never the key's value.
+    #[cfg(feature = "token")]
+    #[error(transparent)]
+    Env(#[from] crate::token::EnvError),
     /// A field could not be encrypted or decrypted.
     #[cfg(feature = "crypto")]
     #[error(transparent)]

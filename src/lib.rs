@@ -29,9 +29,11 @@
 //!
 //! The floor, always built: [`secret`] (key newtypes, [`secret::KeyError`], the
 //! one secure random fill), [`clock`] ([`clock::UnixTime`], [`clock::Clock`]),
-//! [`store`] ([`store::StoreError`], the typed failure of every state seam) and
-//! [`error`] ([`Error`]). The floor imports no room; rooms import the floor and
-//! never each other, and only [`error`] names every room, so errors point one way.
+//! [`store`] ([`store::StoreError`], the typed failure of every state seam),
+//! [`observe`] (the names of the security events and metrics, and the calls the
+//! rooms make at each decision) and [`error`] ([`Error`]). The floor imports no
+//! room; rooms import the floor and never each other, and only [`error`] names
+//! every room, so errors point one way.
 //! Above the rooms sits the deployment check (`deploy`, feature `deploy`), which
 //! reads the settings of several rooms the way Django's `check --deploy` does.
 //!
@@ -87,6 +89,8 @@
 //! | `web` | `web`, `apikey`, `audit` | `ring`, `time` |
 //! | `deploy` | `deploy`: the deployment check over Django-named settings (turns on `token`, `crypto`, `ratelimit`) | none beyond those rooms' |
 //! | `jose` | `jose`: DPoP and JWE (implies `token`) | `aes`, `aes-kw`, `cbc`, `p256`, `x25519-dalek`, `ring` |
+//! | `tracing` (off by default) | [`observe`]: a `tracing` event at every security decision of the rooms that are on | `tracing` |
+//! | `metrics` (off by default) | [`observe`]: `metrics` counters and histograms at the same decisions | `metrics` |
 //!
 //! Every room is on by default. For one room:
 //!
@@ -141,6 +145,7 @@ pub mod deploy;
 pub mod error;
 #[cfg(feature = "jose")]
 pub mod jose;
+pub mod observe;
 #[cfg(feature = "password")]
 pub mod password;
 #[cfg(feature = "ratelimit")]

@@ -301,3 +301,55 @@ fn python_accepted_every_token_made_here() {
     assert_eq!(r["python_timestamp"], r["expected_timestamp"]);
     assert_eq!(f.extract_timestamp(s(&r["rotated"])).unwrap(), 777);
 }
+
+/// The replaced services read their field-encryption keys from `ENCRYPTION_KEY`.
+#[test]
+fn the_default_key_variable_is_the_replaced_services_name() {
+    assert_eq!(portcullis::crypto::ENV_ENCRYPTION_KEY, "ENCRYPTION_KEY");
+}
+
+const ENCRYPTION_CHILD: &str = "PORTCULLIS_ENCRYPTION_KEY_CHILD";
+
+/// Runs `child_loads_encryption_key` in a fresh process with `ENCRYPTION_KEY`
+/// holding two keys (the test process cannot set its own environment without
+/// `unsafe`).
+#[test]
+fn keys_load_from_the_default_variable_in_a_child_process() {
+    let (new, old) = (
+        Fernet::generate_key().unwrap(),
+        Fernet::generate_key().unwrap(),
+    );
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_loads_encryption_key",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(ENCRYPTION_CHILD, old.expose_secret())
+        .env(
+            portcullis::crypto::ENV_ENCRYPTION_KEY,
+            format!("{},{}", new.expose_secret(), old.expose_secret()),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "child failed:\n{stdout}");
+    assert!(stdout.contains("encryption key checks passed"), "{stdout}");
+}
+
+#[test]
+fn child_loads_encryption_key() {
+    let Some(old_key) = std::env::var_os(ENCRYPTION_CHILD) else {
+        return; // only meaningful inside the test above
+    };
+    let keys = MultiFernet::from_env(portcullis::crypto::ENV_ENCRYPTION_KEY).unwrap();
+    assert_eq!(keys.len(), 2);
+    let old = Fernet::from_key_text(old_key.to_str().unwrap()).unwrap();
+    let token = old.encrypt(b"column value").unwrap();
+    assert_eq!(
+        keys.decrypt(&token, None).unwrap().expose_secret(),
+        b"column value"
+    );
+    println!("encryption key checks passed");
+}

@@ -32,3 +32,18 @@ fn web_errors_keep_the_web_variant() {
     assert!(format!("{err:?}").starts_with("Web("));
     assert_eq!(err.to_string(), "CSRF token has incorrect length");
 }
+
+#[cfg(feature = "token")]
+#[test]
+fn env_errors_convert_to_their_own_variant() {
+    let err: Error = portcullis::token::EnvError::Missing {
+        var: "MYAPP_JWT_SIGNING_KEY".into(),
+    }
+    .into();
+    let shown = format!("{err:?}");
+    assert!(shown.starts_with("Env("), "{shown}");
+    assert_eq!(
+        err.to_string(),
+        "environment variable `MYAPP_JWT_SIGNING_KEY` is required"
+    );
+}

@@ -79,16 +79,16 @@ impl AuditChain {
         sink: &mut impl AuditSink,
     ) -> Result<AuditRecord, AuditError> {
         if let Some(pending) = self.pending {
-            let marker = gap_marker(pending, self.next_seq, event.time())?;
+            let marker = gap_marker(pending, self.next_seq, event.at())?;
             if let Err(e) = self.link(marker, sink) {
-                self.note_dropped(event.time());
+                self.note_dropped(event.at());
                 return Err(e);
             }
             self.pending = None;
         }
         self.link(event.clone(), sink).inspect_err(|e| {
             if matches!(e, AuditError::Sink(_)) {
-                self.note_dropped(event.time());
+                self.note_dropped(event.at());
             }
         })
     }

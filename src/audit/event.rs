@@ -12,19 +12,23 @@ use super::{
 };
 use crate::clock::UnixTime;
 
-/// Who did what to which entity, when and from where.
+/// Who did what to which entity, in which workspace, when and from where: the
+/// fields of the replaced services' audit log model (`workspace`, `actor`,
+/// `action`, `entity_type`, `entity_id`, `at`, `ip`, `user_agent`, `metadata`).
 ///
 /// The fields are private so that every event, built here or read from a record
 /// line, has passed the same checks and caps (see the [module docs](super#flooding)).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawEvent")]
 pub struct AuditEvent {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspace: Option<String>,
     actor: String,
     action: String,
     entity_type: String,
     entity_id: String,
     #[serde(serialize_with = "secs")]
-    time: UnixTime,
+    at: UnixTime,
     #[serde(skip_serializing_if = "Option::is_none")]
     ip: Option<IpAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,11 +44,15 @@ fn secs<S: Serializer>(time: &UnixTime, serializer: S) -> Result<S::Ok, S::Error
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEvent {
+    #[serde(default)]
+    workspace: Option<String>,
     actor: String,
     action: String,
     entity_type: String,
     entity_id: String,
-    time: u64,
+    /// Records of the first format name it `time`.
+    #[serde(alias = "time")]
+    at: u64,
     #[serde(default)]
     ip: Option<String>,
     #[serde(default)]
@@ -60,15 +68,18 @@ impl TryFrom<RawEvent> for AuditEvent {
         let malformed = |reason: &str| AuditError::MalformedRecord {
             reason: reason.to_owned(),
         };
-        let time = UnixTime::from_secs(raw.time).ok_or_else(|| malformed("time out of range"))?;
+        let at = UnixTime::from_secs(raw.at).ok_or_else(|| malformed("at out of range"))?;
         let mut event = Self::new(
             &raw.actor,
             &raw.action,
             &raw.entity_type,
             &raw.entity_id,
-            time,
+            at,
         )?
         .with_metadata(raw.metadata)?;
+        if let Some(workspace) = raw.workspace {
+            event = event.with_workspace(&workspace)?;
+        }
         if let Some(text) = raw.ip {
             // Only the canonical text: the MAC covers the address as written.
             let ip: IpAddr = text
@@ -106,9 +117,7 @@ impl AuditEvent {
             ("entity_type", entity_type),
             ("entity_id", entity_id),
         ] {
-            if value.is_empty() || value.len() > MAX_FIELD_LEN {
-                return Err(AuditError::InvalidField { field });
-            }
+            check_field(field, value)?;
         }
         if !is_action(action) {
             return Err(AuditError::InvalidAction {
@@ -116,15 +125,27 @@ impl AuditEvent {
             });
         }
         Ok(Self {
+            workspace: None,
             actor: actor.to_owned(),
             action: action.to_owned(),
             entity_type: entity_type.to_owned(),
             entity_id: entity_id.to_owned(),
-            time: UnixTime::from_secs(now.as_secs()).unwrap_or(UnixTime::EPOCH),
+            at: UnixTime::from_secs(now.as_secs()).unwrap_or(UnixTime::EPOCH),
             ip: None,
             user_agent: None,
             metadata: Value::Null,
         })
+    }
+
+    /// Puts the event in a workspace (a tenant, an organisation), 1 to
+    /// [`MAX_FIELD_LEN`] bytes.
+    ///
+    /// # Errors
+    /// [`AuditError::InvalidField`].
+    pub fn with_workspace(mut self, workspace: &str) -> Result<Self, AuditError> {
+        check_field("workspace", workspace)?;
+        self.workspace = Some(workspace.to_owned());
+        Ok(self)
     }
 
     /// Adds the client address.
@@ -164,6 +185,11 @@ impl AuditEvent {
         Ok(self)
     }
 
+    /// The workspace the event belongs to, if any.
+    pub fn workspace(&self) -> Option<&str> {
+        self.workspace.as_deref()
+    }
+
     /// Who acted (`user:42`, `service:billing`).
     pub fn actor(&self) -> &str {
         &self.actor
@@ -185,8 +211,8 @@ impl AuditEvent {
     }
 
     /// When, in whole seconds.
-    pub fn time(&self) -> UnixTime {
-        self.time
+    pub fn at(&self) -> UnixTime {
+        self.at
     }
 
     /// The client address, if known.
@@ -210,7 +236,11 @@ impl AuditEvent {
     }
 
     /// The canonical form with `seq`: a JSON array of the fields in a fixed
-    /// order, object keys sorted at every depth, no whitespace.
+    /// order, object keys sorted at every depth, no whitespace. The workspace,
+    /// when there is one, is a tenth element after the metadata: an event without
+    /// one keeps the nine-element form of the first chain format, so records
+    /// written before workspaces existed verify unchanged, and no form of one
+    /// kind can equal a form of the other.
     pub(super) fn canonical(&self, seq: u64) -> String {
         let mut out = String::new();
         out.push('[');
@@ -225,7 +255,7 @@ impl AuditEvent {
             write_string(&mut out, text);
         }
         out.push(',');
-        out.push_str(&self.time.as_secs().to_string());
+        out.push_str(&self.at.as_secs().to_string());
         out.push(',');
         match self.ip {
             Some(ip) => write_string(&mut out, &ip.to_string()),
@@ -238,9 +268,21 @@ impl AuditEvent {
         }
         out.push(',');
         write_value(&mut out, &self.metadata);
+        if let Some(workspace) = &self.workspace {
+            out.push(',');
+            write_string(&mut out, workspace);
+        }
         out.push(']');
         out
     }
+}
+
+/// A text field: 1 to [`MAX_FIELD_LEN`] bytes.
+fn check_field(field: &'static str, value: &str) -> Result<(), AuditError> {
+    if value.is_empty() || value.len() > MAX_FIELD_LEN {
+        return Err(AuditError::InvalidField { field });
+    }
+    Ok(())
 }
 
 fn is_action(action: &str) -> bool {

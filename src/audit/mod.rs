@@ -1,6 +1,7 @@
 //! A tamper-evident audit trail.
 //!
-//! An [`AuditEvent`] says who did what to which entity, when, from where. An
+//! An [`AuditEvent`] says who did what to which entity, in which workspace, when,
+//! from where (the replaced services' audit log model). An
 //! [`AuditChain`] turns events into [`AuditRecord`]s: each carries a sequence
 //! number, the previous record's MAC and its own MAC, an HMAC-SHA256 over the
 //! previous MAC and the record's canonical form. Changing, removing or
@@ -8,6 +9,15 @@
 //! the streaming [`AuditVerifier`]) names the first record that does not fit.
 //! Cutting records off the end leaves a valid shorter chain: keep the latest
 //! sequence number and MAC somewhere the log's writer cannot rewrite to catch that.
+//!
+//! # Formats
+//!
+//! The MAC covers a canonical JSON array of the fields, not the stored JSON. A
+//! record of the first format (no workspace, its time stored under `time`) reads
+//! and verifies unchanged: an event without a workspace has exactly the first
+//! canonical form, and one with a workspace appends it as a tenth element, so no
+//! record of one format can pass for one of the other. Records are written with
+//! `at` and read with either name.
 //!
 //! Records go to an [`AuditSink`]; [`MemorySink`] keeps them in memory (bounded)
 //! and exports JSON lines.
@@ -17,8 +27,8 @@
 //! An attacker controls how often refusals happen and what some fields hold, so
 //! the trail bounds both:
 //!
-//! - **Every field has a size cap.** `actor`, `action`, `entity_type` and
-//!   `entity_id`: 1 to [`MAX_FIELD_LEN`] bytes, refused beyond; `ip`: an
+//! - **Every field has a size cap.** `workspace`, `actor`, `action`, `entity_type`
+//!   and `entity_id`: 1 to [`MAX_FIELD_LEN`] bytes, refused beyond; `ip`: an
 //!   [`IpAddr`](std::net::IpAddr) (45 bytes at most); `user_agent`: cut to
 //!   [`MAX_USER_AGENT_LEN`] bytes at a character boundary; `metadata`: at most
 //!   [`MAX_METADATA_LEN`] bytes of canonical JSON and [`MAX_METADATA_DEPTH`] levels,

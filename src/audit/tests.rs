@@ -68,7 +68,7 @@ fn modification_removal_and_reordering_are_named() {
         "post:publish",
         "post",
         "2",
-        modified[2].event.time(),
+        modified[2].event.at(),
     )
     .unwrap();
     assert_eq!(
@@ -232,8 +232,8 @@ fn fields_are_capped_on_write_and_read() {
             format!("\"entity_id\":\"{}\"", "0".repeat(300)),
         ),
         (
-            "\"time\":1700000000",
-            "\"time\":18446744073709551615".to_owned(),
+            "\"at\":1700000000",
+            "\"at\":18446744073709551615".to_owned(),
         ),
     ] {
         let bad = line.replacen(from, &to, 1);
@@ -363,4 +363,110 @@ fn refusals_are_aggregated_per_key_and_window() {
         agg.refuse(&long[..MAX_FIELD_LEN], t(1)),
         Refusal::Suppressed
     );
+}
+
+/// Two records written before the event gained `workspace` and `at` (the first
+/// chain format): they must keep verifying.
+const FIRST_FORMAT: [&str; 2] = [
+    r#"{"seq":0,"event":{"actor":"user:1","action":"post:publish","entity_type":"post","entity_id":"0","time":1700000000,"ip":"203.0.113.9","user_agent":"curl/8","metadata":{"a":[true,null,"x"],"b":1}},"prev_mac":"0000000000000000000000000000000000000000000000000000000000000000","mac":"93b0ca322e6b2c3e2f8a44e655f74382068b06db7ceb8694f7b1e58b70b49788"}"#,
+    r#"{"seq":1,"event":{"actor":"user:1","action":"post:publish","entity_type":"post","entity_id":"1","time":1700000001,"ip":"203.0.113.9","user_agent":"curl/8","metadata":{"a":[true,null,"x"],"b":1}},"prev_mac":"93b0ca322e6b2c3e2f8a44e655f74382068b06db7ceb8694f7b1e58b70b49788","mac":"9c60593dc4ec06a8b4542a54489e474c64ce93c6b44ac7d0233e63dc9e3a33e4"}"#,
+];
+
+#[test]
+fn records_of_the_first_format_still_verify() {
+    let records: Vec<AuditRecord> = FIRST_FORMAT
+        .iter()
+        .map(|line| AuditRecord::from_json_line(line).unwrap())
+        .collect();
+    assert_eq!(verify_chain(&key(), &records).unwrap().count, 2);
+    assert_eq!(
+        records[1].event.at(),
+        UnixTime::from_secs(1_700_000_001).unwrap()
+    );
+    assert_eq!(records[1].event.workspace(), None);
+    // Written again, the same records use the field name `at`, and still verify.
+    let again: Vec<AuditRecord> = records
+        .iter()
+        .map(|r| AuditRecord::from_json_line(&r.to_json_line()).unwrap())
+        .collect();
+    assert!(records[0].to_json_line().contains(r#""at":1700000000"#));
+    assert!(verify_chain(&key(), &again).is_ok());
+    // A record naming its time twice is refused.
+    let both = FIRST_FORMAT[0].replace(
+        r#""time":1700000000"#,
+        r#""time":1700000000,"at":1700000000"#,
+    );
+    assert!(AuditRecord::from_json_line(&both).is_err());
+}
+
+#[test]
+fn the_workspace_is_recorded_checked_and_covered_by_the_mac() {
+    let now = UnixTime::from_secs(1_700_000_000).unwrap();
+    let event = AuditEvent::new("user:1", "member:invite", "member", "9", now)
+        .unwrap()
+        .with_workspace("acme")
+        .unwrap();
+    assert_eq!(event.workspace(), Some("acme"));
+    let mut chain = AuditChain::new(key());
+    let mut sink = MemorySink::new(10);
+    chain.record(event, &mut sink).unwrap();
+    chain
+        .record(self::event("2", 1_700_000_001), &mut sink)
+        .unwrap();
+    let line = sink.records()[0].to_json_line();
+    assert!(line.contains(r#""workspace":"acme""#), "{line}");
+    let back: Vec<AuditRecord> = sink
+        .to_json_lines()
+        .lines()
+        .map(|l| AuditRecord::from_json_line(l).unwrap())
+        .collect();
+    assert_eq!(verify_chain(&key(), &back).unwrap().count, 2);
+    // Moving the record to another workspace, or out of any, breaks the chain.
+    for forged in [
+        line.replace(r#""workspace":"acme""#, r#""workspace":"other""#),
+        line.replace(r#""workspace":"acme","#, ""),
+    ] {
+        let mut records = back.clone();
+        records[0] = AuditRecord::from_json_line(&forged).unwrap();
+        assert!(verify_chain(&key(), &records).is_err(), "{forged}");
+    }
+    for bad in ["", &"w".repeat(MAX_FIELD_LEN + 1)] {
+        let refused = self::event("3", 1_700_000_002).with_workspace(bad);
+        assert_eq!(
+            refused.unwrap_err(),
+            AuditError::InvalidField { field: "workspace" }
+        );
+    }
+}
+
+#[test]
+fn actions_must_be_resource_colon_verb() {
+    let now = UnixTime::from_secs(1_700_000_000).unwrap();
+    for good in [
+        "post:publish",
+        "api_key:revoke",
+        "member.role:change",
+        "v2-export:run",
+    ] {
+        assert!(
+            AuditEvent::new("user:1", good, "post", "1", now).is_ok(),
+            "{good}"
+        );
+    }
+    for bad in [
+        "publish",
+        "post:",
+        ":publish",
+        "Post:publish",
+        "post:pub:lish",
+        "post :publish",
+    ] {
+        assert!(
+            matches!(
+                AuditEvent::new("user:1", bad, "post", "1", now),
+                Err(AuditError::InvalidAction { .. })
+            ),
+            "{bad}"
+        );
+    }
 }

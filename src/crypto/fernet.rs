@@ -58,6 +58,11 @@ use crate::secret::{
 /// about 12 MiB of plaintext.
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024 * 1024;
 
+/// The environment variable the replaced Django services read their field
+/// encryption key from: one Fernet key, or several separated by commas while
+/// rotating (new key first). Pass it to [`MultiFernet::from_env`].
+pub const ENV_ENCRYPTION_KEY: &str = "ENCRYPTION_KEY";
+
 /// Python's `_MAX_CLOCK_SKEW`: how far in the future a token may be dated when a
 /// TTL is checked.
 pub const MAX_CLOCK_SKEW_SECS: u64 = 60;
@@ -338,7 +343,8 @@ impl MultiFernet {
         Self::parse_keys(text, &KeyOrigin::Inline)
     }
 
-    /// Keys from environment variable `var`, as [`MultiFernet::from_keys_text`].
+    /// Keys from environment variable `var`, as [`MultiFernet::from_keys_text`];
+    /// the replaced services name it [`ENV_ENCRYPTION_KEY`] (`ENCRYPTION_KEY`).
     ///
     /// # Errors
     /// [`KeyError::EnvVarMissing`], [`CryptoError::EmptyKeyList`], or a bad-key error naming `var`.

@@ -26,6 +26,6 @@ mod plaintext;
 pub mod sealed;
 
 pub use error::CryptoError;
-pub use fernet::{Fernet, MultiFernet};
+pub use fernet::{ENV_ENCRYPTION_KEY, Fernet, MultiFernet};
 pub use plaintext::Plaintext;
 pub use sealed::{Context, SealedKey, SealedKeyset};

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::crypto::ENV_ENCRYPTION_KEY;
 use crate::ratelimit::Rate;
 use crate::secret::SecretString;
 use crate::token::parse_duration;
@@ -327,7 +328,7 @@ impl<'de> Visitor<'de> for SettingsVisitor {
                 "PORTCULLIS_LOGIN_THROTTLE_SCOPE" => {
                     s.login_throttle_scope = value(&mut map, name)?;
                 }
-                "ENCRYPTION_KEY" => {
+                ENV_ENCRYPTION_KEY => {
                     s.encryption_key = value::<_, Option<Secret>>(&mut map, name)?.map(|k| k.0);
                 }
                 _ => {
@@ -365,7 +366,7 @@ const KNOWN: [&str; 25] = [
     "AUTH_PASSWORD_VALIDATORS",
     "REST_FRAMEWORK",
     "PORTCULLIS_LOGIN_THROTTLE_SCOPE",
-    "ENCRYPTION_KEY",
+    ENV_ENCRYPTION_KEY,
 ];
 
 fn is_known(name: &str) -> bool {

@@ -557,10 +557,13 @@ impl Policy {
     /// Every violation, in rule order; empty when the password is acceptable.
     pub fn check(&self, password: &str, user: Option<&UserAttributes>) -> Vec<Violation> {
         let password = self.normalize(password);
-        self.validators
+        let violations: Vec<Violation> = self
+            .validators
             .iter()
             .filter_map(|v| v.validate(&password, user))
-            .collect()
+            .collect();
+        crate::observe::password_verdict(violations.iter().map(Violation::code));
+        violations
     }
 
     /// The help texts of every rule, in order (Django's `password_validators_help_texts`).

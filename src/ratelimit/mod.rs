@@ -27,6 +27,9 @@
 //! - [`lockout`] counts login failures per (username, network), per network and
 //!   per account (weighted by distinct networks, NIST's 100-failure ceiling)
 //!   with capped exponential backoff: every lock is timed.
+//! - [`alert`] turns the algorithms into alert detectors ("more than N events
+//!   within W", globally or per key, bounded): invalid tokens per minute, refresh
+//!   attempts per family or user. Each fires once and re-arms after a quiet window.
 //!
 //! ```
 //! use portcullis::clock::UnixTime;
@@ -46,6 +49,7 @@
 //! # Ok::<(), portcullis::ratelimit::RateLimitError>(())
 //! ```
 
+pub mod alert;
 mod algorithm;
 mod codec;
 mod fixed_window;

@@ -10,6 +10,8 @@ use crate::clock::UnixTime;
 struct Limit<A: Algorithm> {
     limiter: KeyedLimiter<String, A>,
     options: HeaderOptions,
+    /// The scope name (or `user`, `anon`), the `scope` of events and metrics.
+    scope: String,
 }
 
 impl<A: Algorithm> Limit<A> {
@@ -21,6 +23,7 @@ impl<A: Algorithm> Limit<A> {
         Ok(Self {
             limiter: KeyedLimiter::new(rate, config)?,
             options: HeaderOptions::new(name)?,
+            scope: name.to_owned(),
         })
     }
 
@@ -29,7 +32,14 @@ impl<A: Algorithm> Limit<A> {
         client: &ClientKey,
         now: UnixTime,
     ) -> Result<RateLimitResponse, RateLimitError> {
-        let decision = self.limiter.check(client.to_string().as_str(), now, 1)?;
+        let key = client.to_string();
+        let decision = self.limiter.check(key.as_str(), now, 1)?;
+        crate::observe::rate_limit_decision(
+            &self.scope,
+            &key,
+            decision.allowed,
+            decision.retry_after,
+        );
         Ok(RateLimitResponse::new(
             &decision,
             self.limiter.rate(),

@@ -77,6 +77,9 @@ pub struct TokenConfig {
     /// layer holds a key.
     #[serde(skip)]
     pub nesting: Option<NestingLayer>,
+    /// UPDATE_LAST_LOGIN: a login ([`Tokens::login`](super::Tokens::login)) asks
+    /// the host to set the user's `last_login` ([`LastLogin`](super::LastLogin)).
+    pub update_last_login: bool,
 }
 
 impl Default for TokenConfig {
@@ -115,6 +118,7 @@ impl TokenConfig {
             check_revoke_token: false,
             revoke_token_claim: "hash_password".to_owned(),
             nesting: None,
+            update_last_login: false,
         }
     }
 

@@ -21,6 +21,7 @@ use super::codec;
 use super::config::TokenConfig;
 use super::error::{Invalid, TokenError};
 use super::nesting;
+use super::observed;
 use super::revocation::{Lookup, Revocation, Status};
 use super::{Algorithm, Keyring, SigningKey, VerifyingKey};
 use crate::clock::UnixTime;
@@ -70,13 +71,16 @@ impl Verified {
     /// access or sliding token names no user (SimpleJWT's `JWTAuthentication` refuses
     /// it after its token checks; the untyped verify accepts it).
     pub fn finish(self, status: Status) -> Result<Claims, TokenError> {
-        match status {
+        let kind = self.claims.kind();
+        let verdict = match status {
             Status::Revoked => Err(TokenError::Blacklisted),
             Status::Active if self.needs_user && self.claims.user_id().is_none() => {
                 Err(TokenError::NoUserId)
             }
             Status::Active => Ok(self.claims),
-        }
+        };
+        observed::verified(kind, verdict.as_ref());
+        verdict
     }
 
     /// The claims (not yet checked against revocation).
@@ -401,6 +405,7 @@ impl Tokens {
         })?;
         let jws = codec::encode(&claims, key, &self.rng)?;
         nesting::seal(self.config.nesting.as_ref(), jws)
+            .inspect(|_| observed::issued(kind, &claims, &self.names))
     }
 
     /// A token of `kind` from `source`'s claims, copying every claim but
@@ -433,6 +438,17 @@ impl Tokens {
     /// # Errors
     /// The SimpleJWT error for the first rule the token breaks.
     pub fn verify(
+        &self,
+        token: &str,
+        kind: Option<TokenKind>,
+        now: UnixTime,
+    ) -> Result<Verified, TokenError> {
+        self.check_token(token, kind, now)
+            .inspect_err(|err| observed::refused(kind, err))
+    }
+
+    /// [`Tokens::verify`] without the report of a refusal.
+    fn check_token(
         &self,
         token: &str,
         kind: Option<TokenKind>,
@@ -585,6 +601,7 @@ impl Tokens {
     /// The revocation of every token of `user_id` issued at or before `now`, to the
     /// millisecond (see the [revocation docs](super::Revocation::UserBefore)).
     pub fn revoke_user_before(&self, user_id: &str, now: UnixTime) -> Revocation {
+        crate::observe::tokens_revoked_for_user(user_id);
         let cutoff = to_millis(now);
         Revocation::UserBefore {
             user: user_id.to_owned(),

@@ -28,6 +28,9 @@
 //!   the same without storage, for async hosts.
 //! - [`TokenError`] carries SimpleJWT's messages and codes, its 401 bodies and
 //!   [`parse_authorization_header`].
+//! - [`LoginResponse`] and [`RefreshResponse`]: the login and refresh bodies
+//!   (SimpleJWT's, or with `token_type`, `expires_in` and `user`); [`Tokens::login`]
+//!   returns the pair and, with `UPDATE_LAST_LOGIN`, a [`LastLogin`] update.
 //!
 //! # Families, and refresh tokens SimpleJWT made
 //!
@@ -127,6 +130,8 @@ pub mod jwk;
 mod keyring;
 mod keys;
 mod nesting;
+mod login;
+mod observed;
 #[cfg(feature = "jsonwebtoken-provider")]
 pub mod provider;
 mod refresh;
@@ -148,6 +153,7 @@ pub use jwk::{Jwk, JwkSet};
 pub use keyring::Keyring;
 pub use keys::{MIN_HMAC_SECRET, SigningKey, VerifyingKey};
 pub use nesting::{Nesting, NestingLayer};
+pub use login::{LastLogin, Login, LoginResponse, RefreshResponse, TokenType, UserFields};
 pub use refresh::{RefreshPlan, Refreshed, StoreAnswer, StoreStep, TokenPair};
 pub use revocation::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status,

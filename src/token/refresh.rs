@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::claims::{Claims, TokenKind};
 use super::engine::{Tokens, Verified};
 use super::error::TokenError;
+use super::observed;
 use super::revocation::{Consumed, Lookup, Revocation, Status};
 use crate::clock::UnixTime;
 
@@ -83,6 +84,16 @@ impl RefreshPlan<'_> {
     /// [`TokenError::Blacklisted`] if revoked, [`TokenError::Reused`] if the token
     /// was already used (record [`RefreshPlan::reuse_revocation`]), or a signing error.
     pub fn finish(&self, answer: StoreAnswer) -> Result<Refreshed, TokenError> {
+        let refreshed = self.mint(answer);
+        observed::refreshed(
+            refreshed.as_ref().map(|r| r.refresh.is_some()),
+            self.verified.claims().user_id(),
+        );
+        refreshed
+    }
+
+    /// [`RefreshPlan::finish`] without the report.
+    fn mint(&self, answer: StoreAnswer) -> Result<Refreshed, TokenError> {
         match answer {
             StoreAnswer::Status(Status::Active) | StoreAnswer::Consumed(Consumed::Fresh) => {}
             StoreAnswer::Status(Status::Revoked) | StoreAnswer::Consumed(Consumed::Revoked) => {
@@ -111,7 +122,9 @@ impl Tokens {
     /// # Errors
     /// As [`Tokens::verify`] for [`TokenKind::Refresh`].
     pub fn begin_refresh(&self, token: &str, now: UnixTime) -> Result<RefreshPlan<'_>, TokenError> {
-        let verified = self.verify(token, Some(TokenKind::Refresh), now)?;
+        let verified = self
+            .verify(token, Some(TokenKind::Refresh), now)
+            .inspect_err(|err| observed::refreshed(Err(err), None))?;
         let config = self.config();
         Ok(RefreshPlan {
             tokens: self,

@@ -9,6 +9,7 @@ use super::claims::{Claims, TokenKind};
 use super::config::TokenConfig;
 use super::engine::Tokens;
 use super::error::TokenError;
+use super::login::Login;
 use super::refresh::{Refreshed, StoreAnswer, StoreStep, TokenPair};
 use super::revocation::{MemoryRevocationStore, RevocationStore, Status};
 use crate::clock::UnixTime;
@@ -65,6 +66,19 @@ impl<S: RevocationStore> TokenService<S> {
         now: UnixTime,
     ) -> Result<TokenPair, TokenError> {
         self.tokens.issue_pair(user_id, extra, now)
+    }
+
+    /// Login: [`Tokens::login`], the pair and the last-login update when configured.
+    ///
+    /// # Errors
+    /// As [`Tokens::issue`].
+    pub fn login<T: Serialize + ?Sized>(
+        &self,
+        user_id: &str,
+        extra: &T,
+        now: UnixTime,
+    ) -> Result<Login, TokenError> {
+        self.tokens.login(user_id, extra, now)
     }
 
     /// Verifies a token of `kind`, including revocation. An access or sliding token

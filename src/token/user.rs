@@ -55,7 +55,10 @@ impl Tokens {
             Some(Value::String(got)) if bool::from(got.as_bytes().ct_eq(expected.as_bytes())) => {
                 Ok(())
             }
-            _ => Err(TokenError::PasswordChanged),
+            _ => {
+                super::observed::refused(claims.kind(), &TokenError::PasswordChanged);
+                Err(TokenError::PasswordChanged)
+            }
         }
     }
 

@@ -356,6 +356,15 @@ impl CorsPolicy {
     /// Evaluates a request: a preflight (`OPTIONS` with `Origin` and
     /// `Access-Control-Request-Method`), an actual cross-origin request, or none.
     pub fn evaluate(&self, req: &CorsRequest<'_>) -> CorsDecision {
+        let decision = self.decide(req);
+        if let CorsDecision::Rejected { reason, .. } = &decision {
+            crate::observe::cors_refused(reason.code());
+        }
+        decision
+    }
+
+    /// [`CorsPolicy::evaluate`] without the report of a refusal.
+    fn decide(&self, req: &CorsRequest<'_>) -> CorsDecision {
         let preflight =
             req.method == "OPTIONS" && req.origin.is_some() && req.request_method.is_some();
         let vary: Header = (

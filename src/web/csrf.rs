@@ -366,6 +366,12 @@ impl CsrfPolicy {
     /// A [`CsrfRejection`] with the first failing check, in Django's order:
     /// Origin (or, over HTTPS without Origin, Referer), then cookie, then token.
     pub fn check(&self, req: &CsrfRequest<'_>) -> Result<(), CsrfRejection> {
+        self.verdict(req)
+            .inspect_err(|r| crate::observe::csrf_refused(r.failure.code()))
+    }
+
+    /// [`CsrfPolicy::check`] without the report of a refusal.
+    fn verdict(&self, req: &CsrfRequest<'_>) -> Result<(), CsrfRejection> {
         if matches!(req.method, "GET" | "HEAD" | "OPTIONS" | "TRACE") {
             return Ok(());
         }

@@ -12,7 +12,9 @@
 //!   Origin/Referer verdicts;
 //! - [`cookie`]: a `Set-Cookie` builder that enforces the cookie prefix rules and
 //!   a `Cookie` header parser that skips malformed pairs and keeps its caps;
-//! - [`origin`]: the Origin and Referer parsers the others share.
+//! - [`origin`]: the Origin and Referer parsers the others share;
+//! - [`drf_token`]: DRF's `TokenAuthentication` (`Authorization: Token <key>`),
+//!   its 40-hex keys stored as digests, and the move to checksummed API keys.
 //!
 //! Nothing here touches a request object: callers pass the few header values a
 //! decision needs and get back headers to send or a verdict.
@@ -20,6 +22,7 @@
 pub mod cookie;
 pub mod cors;
 pub mod csrf;
+pub mod drf_token;
 pub mod headers;
 pub mod origin;
 

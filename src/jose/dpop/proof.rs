@@ -184,6 +184,17 @@ impl DpopVerifier {
         request: &Request<'_>,
         now: UnixTime,
     ) -> Result<Checked, DpopError> {
+        self.check_proof(proof, request, now)
+            .inspect_err(|err| crate::observe::dpop_refused(err.code()))
+    }
+
+    /// [`DpopVerifier::check`] without the report of a refusal.
+    fn check_proof(
+        &self,
+        proof: &str,
+        request: &Request<'_>,
+        now: UnixTime,
+    ) -> Result<Checked, DpopError> {
         let expected_url = normalize_htu(request.url).ok_or(DpopError::RequestUrl)?;
         if proof.len() > self.max_len {
             return Err(ProofDefect::TooLarge.into());
@@ -332,7 +343,10 @@ impl Checked {
     pub fn finish(self, seen: Seen) -> Result<Verified, DpopError> {
         match seen {
             Seen::First => Ok(self.verified),
-            Seen::Again => Err(DpopError::Replay),
+            Seen::Again => {
+                crate::observe::dpop_refused(DpopError::Replay.code());
+                Err(DpopError::Replay)
+            }
         }
     }
 }

@@ -60,6 +60,16 @@ pub enum JweError {
 }
 
 impl JweError {
+    /// The stable code of a refused JWE, as the CLI reports it: `too_large`,
+    /// `unsupported_algorithm`, else RFC 6750's `invalid_token`.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::TooLarge { .. } => "too_large",
+            Self::UnsupportedAlgorithm { .. } => "unsupported_algorithm",
+            _ => "invalid_token",
+        }
+    }
+
     pub(crate) fn unsupported(name: &str) -> Self {
         Self::UnsupportedAlgorithm {
             name: name.chars().take(64).collect(),

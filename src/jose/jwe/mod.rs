@@ -141,6 +141,12 @@ impl JweDecryptor {
     /// [`JweError::InvalidKey`] for a public key; otherwise one opaque
     /// [`JweError::Decryption`].
     pub fn decrypt(&self, token: &str) -> Result<Decrypted, JweError> {
+        self.open(token)
+            .inspect_err(|err| crate::observe::jwe_refused(err.code()))
+    }
+
+    /// [`JweDecryptor::decrypt`] without the report of a refusal.
+    fn open(&self, token: &str) -> Result<Decrypted, JweError> {
         let jwe = header::parse(token, self.max_len)?;
         let (alg, enc) = (jwe.alg, jwe.enc);
         if !self.key.allows(alg)

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{FailureState, LockoutPolicy, LockoutStatus};
 use crate::clock::UnixTime;
+use crate::observe::{self, LockoutRelease};
 
 /// The three policies of a login endpoint, and the keys their states live under.
 ///
@@ -75,10 +76,22 @@ impl LoginGuard {
         } else {
             states.account
         };
-        LoginStates {
+        let next = LoginStates {
             pair: Some(pair),
             ip: Some(self.ip.record_failure(states.ip.as_ref(), now)),
             account,
+        };
+        self.report_engaged(states, &next, now);
+        next
+    }
+
+    /// Reports a failure that turned an open login into a locked one.
+    fn report_engaged(&self, before: &LoginStates, after: &LoginStates, now: UnixTime) {
+        if !observe::ENABLED || !self.status(before, now).is_open() {
+            return;
+        }
+        if let LockoutStatus::Locked { retry_after } = self.status(after, now) {
+            observe::lockout_engaged(retry_after);
         }
     }
 
@@ -86,6 +99,7 @@ impl LoginGuard {
     /// account's and the pair's counts are cleared, the network's is kept (so an
     /// unlock does not launder a spraying address).
     pub fn unlock(&self, states: &LoginStates) -> LoginStates {
+        observe::lockout_released(LockoutRelease::Unlock);
         LoginStates {
             pair: None,
             ip: states.ip,
@@ -97,10 +111,14 @@ impl LoginGuard {
     /// reset-on-success setting (by default the pair and the account are
     /// cleared and the IP's count is kept).
     pub fn record_success(&self, states: &LoginStates) -> LoginStates {
-        LoginStates {
+        let next = LoginStates {
             pair: self.pair.record_success(states.pair.as_ref()),
             ip: self.ip.record_success(states.ip.as_ref()),
             account: self.account.record_success(states.account.as_ref()),
+        };
+        if next != *states {
+            observe::lockout_released(LockoutRelease::Success);
         }
+        next
     }
 }
