@@ -18,41 +18,44 @@ use super::json::{AnyJson, Members, Scalar, read_object};
 use super::{Algorithm, Keyring, SigningKey};
 
 /// The header members this crate reads, borrowed from the header text; any other
-/// member is parsed and ignored (RFC 7515 section 4). `null` counts as absent.
+/// member is parsed and ignored (RFC 7515 section 4). A member this crate reads
+/// that is present with `null` is malformed, never "absent" (the crate's parse,
+/// don't validate rule): `kid: null` is refused, `crit: null` is a `crit`.
 #[derive(Default)]
 struct Header<'de> {
     alg: Option<Cow<'de, str>>,
     kid: Option<Cow<'de, str>>,
     typ: Option<Cow<'de, str>>,
-    /// A non-null `crit`.
+    /// A `crit` member, whatever its value.
     critical: bool,
-    /// A non-null `cty`, `jwk`, `jku`, `x5u` or `x5c`.
+    /// A `cty`, `jwk`, `jku`, `x5u` or `x5c` member, whatever its value.
     forbidden: bool,
 }
 
 impl<'de> Members<'de> for Header<'de> {
     fn member<A: MapAccess<'de>>(&mut self, key: &str, access: &mut A) -> Result<(), A::Error> {
-        let present = |value: Scalar<'_>| !matches!(value, Scalar::Null);
         match key {
             "alg" => match access.next_value()? {
                 Scalar::Text(alg) => self.alg = Some(alg),
                 _ => return Err(de::Error::custom("alg is not a string")),
             },
             "kid" | "typ" => {
-                let text = match access.next_value()? {
-                    Scalar::Null => None,
-                    Scalar::Text(text) => Some(text),
-                    Scalar::Other => return Err(de::Error::custom("not a string")),
+                let Scalar::Text(text) = access.next_value()? else {
+                    return Err(de::Error::custom("not a string"));
                 };
                 if key == "kid" {
-                    self.kid = text;
+                    self.kid = Some(text);
                 } else {
-                    self.typ = text;
+                    self.typ = Some(text);
                 }
             }
-            "crit" => self.critical |= present(access.next_value()?),
+            "crit" => {
+                access.next_value::<AnyJson>()?;
+                self.critical = true;
+            }
             "cty" | "jwk" | "jku" | "x5u" | "x5c" => {
-                self.forbidden |= present(access.next_value()?);
+                access.next_value::<AnyJson>()?;
+                self.forbidden = true;
             }
             _ => {
                 access.next_value::<AnyJson>()?;
@@ -268,5 +271,41 @@ mod tests {
             .unwrap();
         let resigned = format!("{typ_first}.{}", URL_SAFE_NO_PAD.encode(signature));
         assert_eq!(verify_signature(&resigned, &keyring, 8192).unwrap(), "{}");
+    }
+
+    /// A header over an empty payload, signed with `keyring`'s signing key.
+    fn signed_with_header(keyring: &Keyring, header: &str) -> String {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode("{}")
+        );
+        let key = keyring.signing_key().unwrap();
+        let signature = key.sign(input.as_bytes(), &SystemRandom::new()).unwrap();
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    #[test]
+    fn a_null_header_member_is_malformed_not_absent() {
+        let key = SigningKey::hmac(Algorithm::HS256, &SecretBytes::from_slice(&[7u8; 32])).unwrap();
+        let keyring = Keyring::new(key);
+        let plain = signed_with_header(&keyring, r#"{"alg":"HS256","typ":"JWT","x":null}"#);
+        assert_eq!(verify_signature(&plain, &keyring, 8192).unwrap(), "{}");
+        for header in [
+            r#"{"alg":"HS256","kid":null}"#,
+            r#"{"alg":"HS256","typ":null}"#,
+            r#"{"alg":"HS256","crit":null}"#,
+            r#"{"alg":"HS256","cty":null}"#,
+            r#"{"alg":"HS256","jku":null}"#,
+        ] {
+            let token = signed_with_header(&keyring, header);
+            assert!(
+                matches!(
+                    verify_signature(&token, &keyring, 8192),
+                    Err(TokenError::Invalid(_))
+                ),
+                "{header} was accepted"
+            );
+        }
     }
 }

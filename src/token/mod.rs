@@ -129,8 +129,8 @@ mod json;
 pub mod jwk;
 mod keyring;
 mod keys;
-mod nesting;
 mod login;
+mod nesting;
 mod observed;
 #[cfg(feature = "jsonwebtoken-provider")]
 pub mod provider;
@@ -152,8 +152,8 @@ pub use error::{Invalid, TokenError, parse_authorization_header, www_authenticat
 pub use jwk::{Jwk, JwkSet};
 pub use keyring::Keyring;
 pub use keys::{MIN_HMAC_SECRET, SigningKey, VerifyingKey};
-pub use nesting::{Nesting, NestingLayer};
 pub use login::{LastLogin, Login, LoginResponse, RefreshResponse, TokenType, UserFields};
+pub use nesting::{Nesting, NestingLayer};
 pub use refresh::{RefreshPlan, Refreshed, StoreAnswer, StoreStep, TokenPair};
 pub use revocation::{
     Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status,

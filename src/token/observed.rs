@@ -89,6 +89,7 @@ fn rule(err: &TokenError) -> &'static str {
             Invalid::TooOld => "too_old",
             Invalid::Audience => "audience",
             Invalid::Issuer => "issuer",
+            Invalid::NotEncrypted => "not_encrypted",
         },
         TokenError::Expired => "expired",
         TokenError::NoExpiry => "no_expiry",
