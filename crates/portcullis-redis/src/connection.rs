@@ -32,9 +32,10 @@ impl std::fmt::Debug for RedisConnection {
 
 impl RedisConnection {
     /// Connects to one server at `url` (`redis://host:port/db`), reconnecting by
-    /// itself after a failure: the first command after a drop triggers a new
-    /// connection, retried briefly, so a restarted server is used again within
-    /// a few hundred milliseconds of answering.
+    /// itself after a failure: a command that finds the connection dropped
+    /// fails and starts one new connection attempt (a failed attempt is
+    /// redone by the next command), so a restarted server is used again from
+    /// about the second command after it answers.
     ///
     /// # Errors
     /// [`Error::Redis`] for a malformed URL or a server that does not answer
@@ -44,11 +45,10 @@ impl RedisConnection {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(options.timeout())
             .set_response_timeout(options.timeout())
-            // Reconnect quickly: 10 ms, 20 ms, then give up until the next call.
-            .set_factor(10)
-            .set_exponent_base(2)
-            .set_max_delay(100)
-            .set_number_of_retries(2);
+            // One attempt per reconnect, then give up until the next call: the
+            // manager's retries sleep its backoff's minimum (1 s, plus jitter)
+            // first, so a Redis back within that sleep went unused for up to 2 s.
+            .set_number_of_retries(0);
         let manager = options
             .bounded(ConnectionManager::new_with_config(client, config))
             .await??;
