@@ -159,8 +159,14 @@ impl RedisStores {
     }
 
     /// The revocation status under the failure mode: closed turns a failure
-    /// into the core's `StoreError` (503), open into `Active`.
-    pub(crate) async fn status_or_fail(&self, token: &Lookup<'_>) -> Result<Status, StoreError> {
+    /// into the core's `StoreError` (503), open into `Active` (counted in
+    /// [`RedisStores::failures_absorbed`]). What a host's own async
+    /// revocation seam (a tower layer's) calls after the core's pure verify step.
+    ///
+    /// # Errors
+    /// With [`FailureMode::Closed`](crate::FailureMode::Closed), the Redis
+    /// failure as the core's `StoreError`.
+    pub async fn status_or_fail(&self, token: &Lookup<'_>) -> Result<Status, StoreError> {
         match self.revocation_status(token).await {
             Ok(status) => Ok(status),
             Err(e) => Ok(self.fail(self.options().revocation_failure(), e, Status::Active)?),

@@ -6,6 +6,8 @@ mod csrf;
 mod guard;
 mod headers;
 mod ratelimit;
+#[cfg(feature = "redis")]
+mod redis;
 mod response;
 mod secure;
 pub mod stack;
@@ -20,6 +22,8 @@ pub use headers::{
 pub use ratelimit::{
     MemoryRateLimits, PeerAddr, RateLimit, RateLimitLayer, RateLimitStore, RateLimiter,
 };
+#[cfg(feature = "redis")]
+pub use redis::RedisRateLimits;
 pub use secure::SecureRequest;
 pub use stack::SecurityStack;
 
