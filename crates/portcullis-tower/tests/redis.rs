@@ -1,18 +1,37 @@
-//! The axum service's Redis mode against a real `redis-server`, started by the
-//! test on an ephemeral loopback port (`.ci/run` installs it): instances sharing
-//! one Redis. The stores themselves are tested in `crates/portcullis-redis`.
+//! The axum service on portcullis-redis against a real `redis-server`, started
+//! by the test on an ephemeral loopback port (`.ci/run` installs it): instances
+//! sharing one Redis, and one Redis restarted under them. The stores themselves
+//! are tested in `crates/portcullis-redis`.
 //! Run with `cargo test -p portcullis-tower --features redis-tests --test redis`.
 
+#[allow(dead_code)] // the pause and cluster helpers are the store tests'
+#[path = "../../portcullis-redis/tests/redis/support/server.rs"]
+mod redis_server;
 mod service_support;
 
+use std::time::{Duration, Instant};
+
+use redis_server::RedisServer;
 use serde_json::json;
 use service_support::Service;
-use service_support::redis_server::RedisServer;
 
-fn redis() -> RedisServer {
-    RedisServer::start()
-        .expect("redis-server starts")
-        .expect("redis-server is installed (`.ci/run` installs it)")
+/// The layers' and the app's answer when a store fails: nothing of the cause.
+const STORE_UNAVAILABLE: &str = r#"{"detail":"Service unavailable","code":"store_unavailable"}"#;
+
+/// One instance named `name` on `server` with every key under `prefix`.
+fn instance(server: &RedisServer, prefix: &str, name: &str, env: &[(&str, &str)]) -> Service {
+    let url = server.url();
+    let mut all = vec![
+        ("REDIS_URL", url.as_str()),
+        ("PORTCULLIS_REDIS_PREFIX", prefix),
+        (
+            "PORTCULLIS_JWT_SECRET",
+            "one secret shared by both instances!",
+        ),
+        ("PORTCULLIS_INSTANCE", name),
+    ];
+    all.extend_from_slice(env);
+    Service::start(&all)
 }
 
 fn shared_instances(
@@ -20,26 +39,15 @@ fn shared_instances(
     prefix: &str,
     env: &[(&str, &str)],
 ) -> (Service, Service) {
-    let url = server.url();
-    let mut common = vec![
-        ("REDIS_URL", url.as_str()),
-        ("PORTCULLIS_REDIS_PREFIX", prefix),
-        (
-            "PORTCULLIS_JWT_SECRET",
-            "one secret shared by both instances!",
-        ),
-    ];
-    common.extend_from_slice(env);
-    let mut a = common.clone();
-    a.push(("PORTCULLIS_INSTANCE", "a"));
-    let mut b = common;
-    b.push(("PORTCULLIS_INSTANCE", "b"));
-    (Service::start(&a), Service::start(&b))
+    (
+        instance(server, prefix, "a", env),
+        instance(server, prefix, "b", env),
+    )
 }
 
 #[test]
 fn two_instances_share_revocations_and_lockout() {
-    let server = redis();
+    let server = RedisServer::start();
     let (a, b) = shared_instances(&server, "two:", &[("PORTCULLIS_LOGIN_RATE", "100/m")]);
     assert_eq!(a.get("/healthz", &[]).json()["backend"], "redis");
     assert_eq!(b.get("/healthz", &[]).json()["instance"], "b");
@@ -106,7 +114,7 @@ fn two_instances_share_revocations_and_lockout() {
 
 #[test]
 fn two_instances_share_the_rate_limit() {
-    let server = redis();
+    let server = RedisServer::start();
     let (a, b) = shared_instances(&server, "rate:", &[("PORTCULLIS_API_RATE", "10/h")]);
     let mut statuses = Vec::new();
     for i in 0..20 {
@@ -125,7 +133,7 @@ fn two_instances_share_the_rate_limit() {
 
 #[test]
 fn service_self_check_on_redis_leaves_no_keys() {
-    let server = redis();
+    let server = RedisServer::start();
     let output = std::process::Command::new(service_support::service_path())
         .arg("--self-check")
         .env("REDIS_URL", server.url())
@@ -140,10 +148,88 @@ fn service_self_check_on_redis_leaves_no_keys() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("(state: redis)"), "{stdout}");
     assert!(stdout.contains("checks passed"), "{stdout}");
-    let mut conn = redis::Client::open(server.url())
-        .unwrap()
-        .get_connection()
-        .unwrap();
-    let size: u64 = redis::cmd("DBSIZE").query(&mut conn).unwrap();
+    let size: u64 = redis::cmd("DBSIZE").query(&mut server.conn()).unwrap();
     assert_eq!(size, 0);
+}
+
+/// How long until `ok` holds, polling every 10 ms; panics after 5 s.
+fn time_until(what: &str, mut ok: impl FnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        if ok() {
+            return started.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("{what}: not within 5 s");
+}
+
+#[test]
+fn a_redis_restart_fails_closed_keeps_revocations_and_the_service_recovers_within_a_second() {
+    let mut server = RedisServer::start_persistent();
+    // `a` lets requests past the rate limit while Redis is down, so what answers
+    // is the revocation check and the lockout; `b` keeps the default (closed).
+    let a = instance(
+        &server,
+        "restart:",
+        "a",
+        &[("PORTCULLIS_RATE_LIMIT_FAILURE", "open")],
+    );
+    let b = instance(&server, "restart:", "b", &[]);
+    let (alice, _) = a.login("alice");
+    let alice = format!("Bearer {alice}");
+    let (bob, bob_refresh) = b.login("bob");
+    let bob = format!("Bearer {bob}");
+    let r = a.post(
+        "/api/token/blacklist/",
+        &[],
+        &json!({"refresh": bob_refresh}),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(b.get("/api/me/", &[("Authorization", &bob)]).status, 401);
+
+    server.kill();
+    // Revocation fails closed: a valid token is refused with 503, no detail.
+    let r = a.get("/api/me/", &[("Authorization", &alice)]);
+    assert_eq!((r.status, r.body.as_str()), (503, STORE_UNAVAILABLE));
+    let r = a.post(
+        "/api/token/verify/",
+        &[],
+        &json!({"token": alice.trim_start_matches("Bearer ")}),
+    );
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.json()["code"], "store_unavailable");
+    // The token revoked before the restart is not taken unchecked either.
+    let r = a.post("/api/token/refresh/", &[], &json!({"refresh": bob_refresh}));
+    assert_eq!(r.status, 503, "{}", r.body);
+    // Without credentials no store is asked: the 503 above is the revocation check's.
+    assert_eq!(a.get("/api/me/", &[]).status, 401);
+    // The lockout fails closed: the right password gets no tokens.
+    let login = json!({"username": "alice", "password": service_support::PASSWORD});
+    let r = a.post("/api/token/", &[], &login);
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        json!({"detail": "Service unavailable", "code": "store_unavailable"})
+    );
+    // With the default, the rate limit refuses everything.
+    let r = b.get("/api/me/", &[]);
+    assert_eq!((r.status, r.body.as_str()), (503, STORE_UNAVAILABLE));
+
+    server.restart();
+    let recovered_a = time_until("a authenticates again", || {
+        a.get("/api/me/", &[("Authorization", &alice)]).status == 200
+    });
+    let recovered_b = time_until("b counts again", || b.get("/api/me/", &[]).status == 401);
+    eprintln!("recovered after Redis answered again: a {recovered_a:?}, then b {recovered_b:?}");
+    // b stayed idle while a recovered: each within the second by itself.
+    assert!(recovered_a <= Duration::from_secs(1), "a: {recovered_a:?}");
+    assert!(recovered_b <= Duration::from_secs(1), "b: {recovered_b:?}");
+
+    // The logout before the restart survived it (append-only file).
+    let r = a.post("/api/token/refresh/", &[], &json!({"refresh": bob_refresh}));
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["detail"], "Token is blacklisted");
+    assert_eq!(b.get("/api/me/", &[("Authorization", &bob)]).status, 401);
+    assert_eq!(a.post("/api/token/", &[], &login).status, 200);
 }

@@ -1,6 +1,7 @@
 //! The service's logic, free of HTTP framework types: each flow takes the parts of
-//! the request it needs and returns a [`Reply`]. Calls may block (password hashing,
-//! a Redis round trip), so the axum side runs them on the blocking pool.
+//! the request it needs and returns a [`Reply`]. State goes through the
+//! [`Backend`] (memory, or Redis by async round trips); password hashing runs on
+//! the blocking pool, so no flow holds a runtime thread.
 //! Authentication, CSRF and the rate limits are portcullis-tower's layers
 //! (`http.rs`); what is left here is the app's own logic.
 
@@ -16,20 +17,16 @@ use portcullis::crypto::{Context, SealedKeyset};
 use portcullis::password::Hasher;
 use portcullis::ratelimit::ClientKey;
 use portcullis::ratelimit::http::retry_after_secs;
-use portcullis::ratelimit::lockout::{LockoutStatus, LoginGuard, LoginStates};
-use portcullis::store::StoreError;
-use portcullis::token::{
-    Consumed, Lookup, MemoryRevocationStore, Revocation, RevocationStore, Status, TokenError,
-    TokenService,
-};
+use portcullis::ratelimit::lockout::{LockoutStatus, LoginGuard};
+use portcullis::secret::SecretString;
+use portcullis::token::TokenError;
 use portcullis::web::cookie::{SameSite, SetCookie};
 use portcullis::web::csrf::CsrfSecret;
 use serde_json::{Value, json};
 
 mod audit_trail;
 
-use crate::failures::FailureTable;
-use crate::store::RedisStore;
+use crate::backend::Backend;
 
 /// The access-token cookie of the cookie flow. `__Host-`: Secure, `Path=/`, no
 /// Domain, so a sibling subdomain can neither set nor shadow it.
@@ -37,9 +34,6 @@ pub(crate) const ACCESS_COOKIE: &str = "__Host-access_token";
 /// The CSRF cookie (Django's `csrftoken`, `__Host-` prefixed as Django's
 /// `CSRF_COOKIE_NAME` allows); scripts echo it in `X-CSRFToken`.
 pub(crate) const CSRF_COOKIE: &str = "__Host-csrftoken";
-/// Login failure states kept in memory per map, known accounts and unknown
-/// usernames apart (a Redis deployment relies on TTLs instead).
-const MAX_FAILURE_KEYS: usize = 1_000_000;
 /// Refusals of one client are audited once per this many seconds, plus a summary.
 const REFUSAL_WINDOW: Duration = Duration::from_secs(60);
 /// Clients whose refusals are tracked at once.
@@ -82,6 +76,14 @@ impl Reply {
         }
     }
 
+    /// A fault of the service's own (a task that died): 500, nothing of the cause.
+    pub(crate) fn internal() -> Self {
+        Self::new(
+            500,
+            json!({"detail": "Internal error.", "code": "internal"}),
+        )
+    }
+
     fn store_error(e: &dyn std::fmt::Display) -> Self {
         eprintln!("axum_service: store error: {e}");
         Self::new(
@@ -109,58 +111,6 @@ pub(crate) struct User {
     pub(crate) note: Encrypted<String>,
 }
 
-/// The in-memory or Redis revocation store, as one type for `TokenService` and
-/// for the authentication layer (`seams.rs`), which share it.
-#[derive(Debug)]
-pub(crate) enum Revocations {
-    /// One process only.
-    Memory(MemoryRevocationStore),
-    /// Shared by every instance using the same Redis.
-    Redis(Arc<RedisStore>),
-}
-
-/// The revocation store as the token service holds it: shared with the
-/// authentication layer.
-#[derive(Debug)]
-pub(crate) struct SharedRevocations(pub(crate) Arc<Revocations>);
-
-impl RevocationStore for SharedRevocations {
-    fn status(&self, token: &Lookup<'_>) -> Result<Status, StoreError> {
-        match &*self.0 {
-            Revocations::Memory(s) => s.status(token),
-            Revocations::Redis(s) => s.status(token),
-        }
-    }
-    fn consume(&self, token: &Lookup<'_>) -> Result<Consumed, StoreError> {
-        match &*self.0 {
-            Revocations::Memory(s) => s.consume(token),
-            Revocations::Redis(s) => s.consume(token),
-        }
-    }
-    fn revoke(&self, revocation: Revocation) -> Result<(), StoreError> {
-        match &*self.0 {
-            Revocations::Memory(s) => s.revoke(revocation),
-            Revocations::Redis(s) => s.revoke(revocation),
-        }
-    }
-    fn purge_expired(&self, now: UnixTime) -> Result<usize, StoreError> {
-        match &*self.0 {
-            Revocations::Memory(s) => s.purge_expired(now),
-            Revocations::Redis(s) => s.purge_expired(now),
-        }
-    }
-}
-
-/// Lockout state: this process's memory, or Redis. (The rate limits are the
-/// rate-limit layer's, `seams.rs`.)
-#[derive(Debug)]
-pub(crate) enum Limits {
-    /// Login failure states by key.
-    Memory(Mutex<FailureTable>),
-    /// Shared state in Redis.
-    Redis(Arc<RedisStore>),
-}
-
 /// The two rate-limited scopes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Scope {
@@ -168,13 +118,6 @@ pub(crate) enum Scope {
     Login,
     /// Every other `/api/` call.
     Api,
-}
-
-impl Limits {
-    /// This process's lockout table, bounded.
-    pub(crate) fn memory() -> Self {
-        Self::Memory(Mutex::new(FailureTable::new(MAX_FAILURE_KEYS)))
-    }
 }
 
 impl Scope {
@@ -189,9 +132,8 @@ impl Scope {
 
 /// Everything the service holds.
 pub(crate) struct App {
-    /// Tokens with the chosen revocation store.
-    pub(crate) tokens: TokenService<SharedRevocations>,
-    limits: Limits,
+    /// Revocations, login failures and rate limits (shared with the layers).
+    pub(crate) backend: Arc<Backend>,
     guard: LoginGuard,
     hasher: Hasher,
     users: RwLock<HashMap<String, User>>,
@@ -202,25 +144,21 @@ pub(crate) struct App {
     refusals: Mutex<(RefusalAggregator, UnixTime)>,
     /// A name for this instance in audit records and `/healthz`.
     pub(crate) instance: String,
-    /// `"memory"` or `"redis"`.
-    pub(crate) backend: &'static str,
 }
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
             .field("instance", &self.instance)
-            .field("backend", &self.backend)
+            .field("backend", &self.backend.name())
             .finish_non_exhaustive()
     }
 }
 
 /// The parts [`App::new`] needs, prepared by the configuration.
 pub(crate) struct Parts {
-    /// The token service over the chosen store.
-    pub(crate) tokens: TokenService<SharedRevocations>,
-    /// Lockout state.
-    pub(crate) limits: Limits,
+    /// Where the state lives.
+    pub(crate) backend: Arc<Backend>,
     /// Users by name, with plaintext notes to seal.
     pub(crate) users: Vec<(String, String, String)>,
     /// Field encryption keys.
@@ -231,8 +169,6 @@ pub(crate) struct Parts {
     pub(crate) audit_capacity: usize,
     /// The instance name.
     pub(crate) instance: String,
-    /// `"memory"` or `"redis"`.
-    pub(crate) backend: &'static str,
 }
 
 fn note_context(username: &str) -> Context {
@@ -264,8 +200,7 @@ impl App {
             );
         }
         Ok(Self {
-            tokens: parts.tokens,
-            limits: parts.limits,
+            backend: parts.backend,
             guard: LoginGuard::default(),
             hasher: Hasher::default(),
             users: RwLock::new(users),
@@ -280,67 +215,25 @@ impl App {
                 UnixTime::EPOCH,
             )),
             instance: parts.instance,
-            backend: parts.backend,
         })
     }
 
     /// Drops revocation entries that no longer matter (run on a timer by the
     /// server, so the in-memory store never fills with moot entries).
     pub(crate) fn purge_revocations(&self) -> Result<usize, TokenError> {
-        self.tokens.purge_expired(now())
+        self.backend.purge_revocations(now())
     }
 
-    /// Entries in the in-memory login failure table (`None` with Redis), for
-    /// `/healthz`: an operator sees the table fill before it refuses anything.
-    pub(crate) fn failure_entries(&self) -> Option<usize> {
-        match &self.limits {
-            Limits::Memory(failures) => Some(
-                failures
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .len(),
-            ),
-            Limits::Redis(_) => None,
-        }
-    }
-
-    fn login_states(&self, username: &str, ip: &str, known: bool) -> Result<LoginStates, Reply> {
-        match &self.limits {
-            Limits::Memory(failures) => Ok(failures
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .states(username, ip, known)),
-            Limits::Redis(store) => store
-                .login_states(username, ip)
-                .map_err(|e| Reply::store_error(&e)),
-        }
-    }
-
-    fn record_login(
-        &self,
-        username: &str,
-        ip: &str,
-        known: bool,
-        ok: bool,
-        now: UnixTime,
-    ) -> Result<(), Reply> {
-        match &self.limits {
-            Limits::Memory(failures) => failures
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .record(&self.guard, username, ip, known, ok, now)
-                .map_err(|_| Reply::store_error(&"the login failure table is full of live locks")),
-            Limits::Redis(store) => if ok {
-                store.record_login_success(&self.guard, username, ip)
-            } else {
-                store.record_login_failure(&self.guard, username, ip, now)
-            }
-            .map_err(|e| Reply::store_error(&e)),
+    /// Changes the record of `username`, if there is one.
+    fn update_user(&self, username: &str, change: impl FnOnce(&mut User)) {
+        let mut users = self.users.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(user) = users.get_mut(username) {
+            change(user);
         }
     }
 
     /// Checks credentials with lockout; `Ok` is the username.
-    fn authenticate(&self, body: &Value, info: &RequestInfo) -> Result<String, Reply> {
+    async fn authenticate(&self, body: &Value, info: &RequestInfo) -> Result<String, Reply> {
         let username = body.get("username").and_then(Value::as_str).unwrap_or("");
         let password = body.get("password").and_then(Value::as_str).unwrap_or("");
         if username.is_empty() || password.is_empty() {
@@ -361,9 +254,13 @@ impl App {
             .unwrap_or_else(PoisonError::into_inner)
             .get(username)
             .map(|u| u.password_hash.clone());
-        let known = stored.is_some();
-        let states = self.login_states(username, &ip, known)?;
-        if let LockoutStatus::Locked { retry_after } = self.guard.status(&states, now) {
+        let attempt = (username, ip.as_str(), stored.is_some());
+        let status = self
+            .backend
+            .login_status(&self.guard, username, &ip, attempt.2, now)
+            .await
+            .map_err(|e| Reply::store_error(&e))?;
+        if let LockoutStatus::Locked { retry_after } = status {
             self.audit(username, "login:locked", "user", username, info);
             let secs = retry_after_secs(retry_after).max(1);
             return Err(Reply::new(
@@ -372,46 +269,66 @@ impl App {
             )
             .header("Retry-After", secs.to_string()));
         }
-        // An unknown user is checked against an unusable hash: same work, same answer.
-        let encoded = stored.as_deref().unwrap_or("!");
-        let verification = self
-            .hasher
-            .verify(password, encoded)
-            .map_err(|e| Reply::new(400, json!({"detail": e.to_string(), "code": "invalid"})))?;
-        if !verification.is_correct || stored.is_none() {
-            self.record_login(username, &ip, known, false, now)?;
+        let (correct, upgraded) = self.check_password(password, stored).await?;
+        self.backend
+            .record_login(&self.guard, attempt, correct, now)
+            .await
+            .map_err(|e| Reply::store_error(&e))?;
+        if !correct {
             self.audit(username, "login:fail", "user", username, info);
             return Err(Reply::new(
                 401,
                 json!({"detail": "No active account found with the given credentials", "code": "no_active_account"}),
             ));
         }
-        self.record_login(username, &ip, known, true, now)?;
-        if verification.must_update {
+        if let Some(new_hash) = upgraded {
             // Django's upgrade on login: the hash moves to the preferred format.
-            if let Ok(new_hash) = self.hasher.hash(password) {
-                if let Some(user) = self
-                    .users
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .get_mut(username)
-                {
-                    user.password_hash = new_hash;
-                }
-                self.audit(username, "password:upgrade", "user", username, info);
-            }
+            self.update_user(username, |user| user.password_hash = new_hash);
+            self.audit(username, "password:upgrade", "user", username, info);
         }
         self.audit(username, "login:success", "user", username, info);
         Ok(username.to_owned())
     }
 
+    /// Checks `password` against `stored` on the blocking pool (the hash's work
+    /// never holds a runtime thread). An unknown user is checked against an
+    /// unusable hash: same work, same answer. `Ok` says whether it matched and,
+    /// for a match on an outdated hash, gives its replacement in the preferred format.
+    async fn check_password(
+        &self,
+        password: &str,
+        stored: Option<String>,
+    ) -> Result<(bool, Option<String>), Reply> {
+        let hasher = self.hasher.clone();
+        let password = SecretString::new(password.to_owned());
+        let checked = tokio::task::spawn_blocking(move || {
+            let known = stored.is_some();
+            let encoded = stored.as_deref().unwrap_or("!");
+            let verification = hasher
+                .verify(password.expose_secret(), encoded)
+                .map_err(|e| {
+                    Reply::new(400, json!({"detail": e.to_string(), "code": "invalid"}))
+                })?;
+            let correct = known && verification.is_correct;
+            let upgraded = (correct && verification.must_update)
+                .then(|| hasher.hash(password.expose_secret()).ok())
+                .flatten();
+            Ok((correct, upgraded))
+        });
+        checked.await.unwrap_or_else(|_| Err(Reply::internal()))
+    }
+
     /// `POST /api/token/`: SimpleJWT's obtain-pair view.
-    pub(crate) fn obtain_pair(&self, body: &Value, info: &RequestInfo) -> Reply {
-        let username = match self.authenticate(body, info) {
+    pub(crate) async fn obtain_pair(&self, body: &Value, info: &RequestInfo) -> Reply {
+        let username = match self.authenticate(body, info).await {
             Ok(u) => u,
             Err(reply) => return reply,
         };
-        match self.tokens.issue_pair(&username, &json!({}), now()) {
+        match self
+            .backend
+            .tokens()
+            .issue_pair(&username, &json!({}), now())
+        {
             Ok(pair) => Reply::new(200, json!({"refresh": pair.refresh, "access": pair.access})),
             Err(e) => Reply::token_error(&e),
         }
@@ -419,21 +336,17 @@ impl App {
 
     /// `POST /api/session/`: the cookie flow's login: an HttpOnly access cookie and
     /// a fresh CSRF secret (Django's `rotate_token` at login).
-    pub(crate) fn session_login(&self, body: &Value, info: &RequestInfo) -> Reply {
-        let username = match self.authenticate(body, info) {
+    pub(crate) async fn session_login(&self, body: &Value, info: &RequestInfo) -> Reply {
+        let username = match self.authenticate(body, info).await {
             Ok(u) => u,
             Err(reply) => return reply,
         };
-        let pair = match self.tokens.issue_pair(&username, &json!({}), now()) {
+        let tokens = self.backend.tokens();
+        let pair = match tokens.issue_pair(&username, &json!({}), now()) {
             Ok(pair) => pair,
             Err(e) => return Reply::token_error(&e),
         };
-        let lifetime = self
-            .tokens
-            .tokens()
-            .config()
-            .access_token_lifetime
-            .as_secs();
+        let lifetime = tokens.config().access_token_lifetime.as_secs();
         let cookies = CsrfSecret::generate().and_then(|secret| {
             let access = SetCookie::new(ACCESS_COOKIE, &pair.access)
                 .secure(true)
@@ -456,11 +369,11 @@ impl App {
     }
 
     /// `POST /api/token/refresh/`: rotation with reuse detection.
-    pub(crate) fn refresh(&self, body: &Value, info: &RequestInfo) -> Reply {
+    pub(crate) async fn refresh(&self, body: &Value, info: &RequestInfo) -> Reply {
         let Some(token) = body.get("refresh").and_then(Value::as_str) else {
             return Reply::new(400, json!({"refresh": ["This field is required."]}));
         };
-        match self.tokens.refresh(token, now()) {
+        match self.backend.refresh(token, now()).await {
             Ok(next) => {
                 let mut body = json!({"access": next.access});
                 if let Some(refresh) = next.refresh {
@@ -478,29 +391,29 @@ impl App {
     }
 
     /// `POST /api/token/verify/`: any token type, including revocation.
-    pub(crate) fn verify(&self, body: &Value) -> Reply {
+    pub(crate) async fn verify(&self, body: &Value) -> Reply {
         let Some(token) = body.get("token").and_then(Value::as_str) else {
             return Reply::new(400, json!({"token": ["This field is required."]}));
         };
-        match self.tokens.verify_any(token, now()) {
+        match self.backend.verify_any(token, now()).await {
             Ok(_) => Reply::new(200, json!({})),
             Err(e) => Reply::token_error(&e),
         }
     }
 
     /// `POST /api/token/blacklist/`: logout, revoking the refresh token's family.
-    pub(crate) fn logout(&self, body: &Value, info: &RequestInfo) -> Reply {
+    pub(crate) async fn logout(&self, body: &Value, info: &RequestInfo) -> Reply {
         let Some(token) = body.get("refresh").and_then(Value::as_str) else {
             return Reply::new(400, json!({"refresh": ["This field is required."]}));
         };
         let user = self
-            .tokens
+            .backend
             .tokens()
             .verify(token, None, now())
             .ok()
             .and_then(|v| v.claims().user_id().map(str::to_owned))
             .unwrap_or_else(|| "anonymous".into());
-        match self.tokens.logout(token, now()) {
+        match self.backend.logout(token, now()).await {
             Ok(()) => {
                 self.audit(&user, "session:logout", "user", &user, info);
                 Reply::new(200, json!({}))
@@ -541,23 +454,16 @@ impl App {
                 );
             }
         };
-        if let Some(record) = self
-            .users
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get_mut(user)
-        {
-            record.note = sealed;
-        }
+        self.update_user(user, |record| record.note = sealed);
         self.audit(user, "note:update", "user", user, info);
         Reply::new(200, json!({"user": user, "note": note}))
     }
 
     /// `POST /api/logout-everywhere/`: revokes every token of the user issued up to
     /// now (to the millisecond: the next login, even in the same second, is valid).
-    pub(crate) fn logout_everywhere(&self, user: &str, info: &RequestInfo) -> Reply {
+    pub(crate) async fn logout_everywhere(&self, user: &str, info: &RequestInfo) -> Reply {
         let cutoff = now();
-        match self.tokens.revoke_user_before(user, cutoff) {
+        match self.backend.revoke_user_before(user, cutoff).await {
             Ok(()) => {
                 self.audit(user, "session:logout-all", "user", user, info);
                 Reply::new(200, json!({"revoked_before": cutoff.as_secs_f64()}))

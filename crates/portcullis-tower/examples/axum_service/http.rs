@@ -1,10 +1,10 @@
-//! The axum side: the routes, portcullis-tower's layers around them, and the
-//! hand-off of each flow to the blocking pool.
+//! The axum side: the routes and portcullis-tower's layers around them.
 //!
 //! Outermost first: the refusal audit (below), then the stack's security
 //! headers, CORS and rate limit over every route, then CSRF and authentication
 //! on the routes that need a user. The handlers only parse and call the app.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -19,8 +19,8 @@ use portcullis::token::MemoryRevocationStore;
 use portcullis_tower::{AuthLayer, Authenticated, CsrfLayer, SecurityStack};
 use serde_json::{Value, json};
 
-use crate::app::{App, Reply, RequestInfo, Revocations, Scope, client_key};
-use crate::seams::RateStore;
+use crate::app::{App, Reply, RequestInfo, Scope, client_key};
+use crate::backend::Backend;
 
 /// Largest request body read (a JSON login is a few hundred bytes).
 const MAX_BODY: usize = 16 * 1024;
@@ -41,11 +41,11 @@ pub(crate) const LIMITED_ROUTES: [(&str, Scope); 9] = [
 /// The layers, configured by `main.rs`.
 pub(crate) struct Layers {
     /// Security headers, CORS and the rate limit (authentication is per route).
-    pub(crate) stack: SecurityStack<MemoryRevocationStore, RateStore>,
+    pub(crate) stack: SecurityStack<MemoryRevocationStore, Arc<Backend>>,
     /// CSRF for the cookie flow.
     pub(crate) csrf: CsrfLayer,
     /// Authentication for the routes that need a user.
-    pub(crate) auth: AuthLayer<Revocations>,
+    pub(crate) auth: AuthLayer<Backend>,
 }
 
 /// Marks an answer the app made, so the refusal audit tells the lockout's 429
@@ -64,11 +64,26 @@ pub(crate) fn router(app: Arc<App>, layers: Layers) -> Router {
         .route_layer(layers.csrf);
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/api/token/", json_route(App::obtain_pair))
-        .route("/api/session/", json_route(App::session_login))
-        .route("/api/token/refresh/", json_route(App::refresh))
-        .route("/api/token/verify/", post(verify))
-        .route("/api/token/blacklist/", json_route(App::logout))
+        .route(
+            "/api/token/",
+            json_route(|app, body, info| async move { app.obtain_pair(&body, &info).await }),
+        )
+        .route(
+            "/api/session/",
+            json_route(|app, body, info| async move { app.session_login(&body, &info).await }),
+        )
+        .route(
+            "/api/token/refresh/",
+            json_route(|app, body, info| async move { app.refresh(&body, &info).await }),
+        )
+        .route(
+            "/api/token/verify/",
+            json_route(|app, body, _| async move { app.verify(&body).await }),
+        )
+        .route(
+            "/api/token/blacklist/",
+            json_route(|app, body, info| async move { app.logout(&body, &info).await }),
+        )
         .merge(with_user)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(layers.stack)
@@ -104,33 +119,13 @@ fn into_response(reply: Reply) -> Response {
     response
 }
 
-/// Runs `flow` on the blocking pool (password hashing, Redis round trips).
-async fn blocking(app: &Arc<App>, flow: impl FnOnce(&App) -> Reply + Send + 'static) -> Response {
-    let app = Arc::clone(app);
-    match tokio::task::spawn_blocking(move || flow(&app)).await {
-        Ok(reply) => into_response(reply),
-        Err(_) => into_response(Reply {
-            status: 500,
-            headers: Vec::new(),
-            body: json!({"detail": "Internal error.", "code": "internal"}),
-        }),
-    }
-}
-
-/// A flow on a JSON body; a body that is not JSON is refused (400).
-async fn json_flow(
-    app: &Arc<App>,
-    body: &Bytes,
-    flow: impl FnOnce(&App, &Value) -> Reply + Send + 'static,
-) -> Response {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(body) => blocking(app, move |app| flow(app, &body)).await,
-        Err(_) => into_response(Reply {
-            status: 400,
-            headers: Vec::new(),
-            body: json!({"detail": "JSON parse error.", "code": "parse_error"}),
-        }),
-    }
+/// The JSON body, or DRF's 400 for one that is not JSON.
+fn parse_json(body: &Bytes) -> Result<Value, Reply> {
+    serde_json::from_slice(body).map_err(|_| Reply {
+        status: 400,
+        headers: Vec::new(),
+        body: json!({"detail": "JSON parse error.", "code": "parse_error"}),
+    })
 }
 
 /// The rate-limit layer's 429s go to the audit trail, aggregated per client
@@ -159,28 +154,30 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
     axum::Json(json!({
         "status": "ok",
         "instance": app.instance,
-        "backend": app.backend,
+        "backend": app.backend.name(),
         "audit": app.audit_health(),
-        "login_failure_entries": app.failure_entries(),
+        "login_failure_entries": app.backend.failure_entries(),
     }))
     .into_response()
 }
 
 /// A route whose flow reads a JSON body and the request's audit fields.
-fn json_route(flow: fn(&App, &Value, &RequestInfo) -> Reply) -> MethodRouter<Arc<App>> {
+fn json_route<F, Fut>(flow: F) -> MethodRouter<Arc<App>>
+where
+    F: Fn(Arc<App>, Value, RequestInfo) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Reply> + Send + 'static,
+{
     post(
         move |State(app): State<Arc<App>>,
               ConnectInfo(peer): ConnectInfo<SocketAddr>,
               headers: HeaderMap,
               body: Bytes| async move {
-            let info = request_info(&headers, peer);
-            json_flow(&app, &body, move |app, body| flow(app, body, &info)).await
+            match parse_json(&body) {
+                Ok(body) => into_response(flow(app, body, request_info(&headers, peer)).await),
+                Err(refusal) => into_response(refusal),
+            }
         },
     )
-}
-
-async fn verify(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    json_flow(&app, &body, |app, body| app.verify(body)).await
 }
 
 async fn logout_everywhere(
@@ -190,13 +187,11 @@ async fn logout_everywhere(
     headers: HeaderMap,
 ) -> Response {
     let info = request_info(&headers, peer);
-    let user = user.user_id().to_owned();
-    blocking(&app, move |app| app.logout_everywhere(&user, &info)).await
+    into_response(app.logout_everywhere(user.user_id(), &info).await)
 }
 
 async fn me(State(app): State<Arc<App>>, Extension(user): Extension<Authenticated>) -> Response {
-    let user = user.user_id().to_owned();
-    blocking(&app, move |app| app.me(&user)).await
+    into_response(app.me(user.user_id()))
 }
 
 async fn set_note(
@@ -206,14 +201,16 @@ async fn set_note(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let info = request_info(&headers, peer);
-    let user = user.user_id().to_owned();
-    json_flow(&app, &body, move |app, body| {
-        app.set_note(&user, body, &info)
-    })
-    .await
+    match parse_json(&body) {
+        Ok(body) => {
+            into_response(app.set_note(user.user_id(), &body, &request_info(&headers, peer)))
+        }
+        Err(refusal) => into_response(refusal),
+    }
 }
 
+/// The chain's verification reads every record: on the blocking pool.
 async fn audit(State(app): State<Arc<App>>, _: Extension<Authenticated>) -> Response {
-    blocking(&app, App::audit_summary).await
+    let summary = tokio::task::spawn_blocking(move || app.audit_summary()).await;
+    into_response(summary.unwrap_or_else(|_| Reply::internal()))
 }

@@ -2,8 +2,9 @@
 //! with rotation and reuse detection, verify, logout, logout everywhere; a cookie
 //! flow with CSRF; a protected endpoint reading a sealed field; login lockout and
 //! rate limits with 429 and the `RateLimit` headers; security headers; CORS; an
-//! audit chain. State lives in memory, or in Redis when `REDIS_URL` is set, so
-//! several instances can share revocations and rate limits.
+//! audit chain. State lives in memory, or in Redis when `REDIS_URL` is set
+//! (portcullis-redis's async stores, through portcullis-tower's `redis`
+//! feature), so several instances share revocations, lockout and rate limits.
 //!
 //! ```text
 //! cargo run -p portcullis-tower --example axum_service                  # http://127.0.0.1:8000
@@ -30,7 +31,14 @@
 //!
 //! Built on portcullis-tower's layers (`http.rs`): security headers, CORS and
 //! the rate limit around every route; CSRF and bearer/cookie authentication on
-//! the routes that need a user. What is left here is the app's own logic.
+//! the routes that need a user; their state and the app's in one `Backend`
+//! (`backend.rs`). What is left here is the app's own logic.
+//!
+//! With Redis, revocation and lockout fail closed (503, nothing of the cause,
+//! while Redis is unreachable or slower than 250 ms); the rate limits fail
+//! closed too unless `rate_limit_failure` is `open`. The connection comes back
+//! by itself when Redis does. Run Redis with `appendonly yes`, or a restart
+//! forgets every revocation.
 //!
 //! Configuration: a JSON file (`--config PATH` or `PORTCULLIS_CONFIG`), then
 //! environment variables, over working defaults (two demo users, `alice` with a
@@ -43,6 +51,7 @@
 //! | `listen` | `PORTCULLIS_LISTEN` | `127.0.0.1:8000` |
 //! | `redis_url` | `REDIS_URL` | none: in-memory state |
 //! | `redis_prefix` | `PORTCULLIS_REDIS_PREFIX` | `portcullis:` |
+//! | `rate_limit_failure` (`closed`/`open`): what the rate limits answer when Redis fails | `PORTCULLIS_RATE_LIMIT_FAILURE` | `closed` (503) |
 //! | `instance` | `PORTCULLIS_INSTANCE` | `axum-1` |
 //! | `jwt_secret` (32+ bytes) | `PORTCULLIS_JWT_SECRET` | generated |
 //! | `sealed_keys` (`kid:base64url`, ...) | `PORTCULLIS_SEALED_KEYS` | generated |
@@ -55,11 +64,10 @@
 //! | `users` (`[{username, password_hash, note}]`) | none | alice, bob |
 
 mod app;
+mod backend;
 mod client;
 mod failures;
 mod http;
-mod seams;
-mod store;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -67,21 +75,21 @@ use std::sync::Arc;
 use axum::extract::ConnectInfo;
 use portcullis::audit::AuditKey;
 use portcullis::crypto::{SealedKey, SealedKeyset};
-use portcullis::ratelimit::{KeyedLimiterConfig, Rate, RateTable};
+use portcullis::ratelimit::{Rate, RateTable};
 use portcullis::secret::SecretBytes;
-use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, TokenService, Tokens};
+use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, Tokens};
 use portcullis::web::cors::CorsPolicy;
 use portcullis::web::csrf::CsrfPolicy;
 use portcullis::web::headers::{ContentSecurityPolicy, SecurityConfig};
+use portcullis_redis::FailureMode;
 use portcullis_tower::{
-    Authenticator, CorsLayer, CsrfLayer, MemoryRateLimits, RateLimiter, SecureRequest,
-    SecurityStack,
+    Authenticator, CorsLayer, CsrfLayer, RateLimiter, SecureRequest, SecurityStack,
 };
 use serde::Deserialize;
 use serde_json::json;
 
-use app::{ACCESS_COOKIE, App, CSRF_COOKIE, Limits, Parts, Revocations};
-use seams::RateStore;
+use app::{ACCESS_COOKIE, App, CSRF_COOKIE, Parts};
+use backend::Backend;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -100,6 +108,7 @@ struct Config {
     listen: String,
     redis_url: Option<String>,
     redis_prefix: String,
+    rate_limit_failure: String,
     instance: String,
     jwt_secret: Option<String>,
     sealed_keys: Option<String>,
@@ -127,6 +136,7 @@ impl Default for Config {
             listen: "127.0.0.1:8000".into(),
             redis_url: None,
             redis_prefix: "portcullis:".into(),
+            rate_limit_failure: "closed".into(),
             instance: "axum-1".into(),
             jwt_secret: None,
             sealed_keys: None,
@@ -176,6 +186,9 @@ impl Config {
         if let Some(v) = env("PORTCULLIS_REDIS_PREFIX") {
             config.redis_prefix = v;
         }
+        if let Some(v) = env("PORTCULLIS_RATE_LIMIT_FAILURE") {
+            config.rate_limit_failure = v;
+        }
         if let Some(v) = env("PORTCULLIS_INSTANCE") {
             config.instance = v;
         }
@@ -217,13 +230,18 @@ impl Config {
     }
 
     /// Builds the app and the layers around it.
-    fn build(self) -> Result<(Arc<App>, http::Layers, SocketAddr), BoxError> {
+    async fn build(self) -> Result<(Arc<App>, http::Layers, SocketAddr), BoxError> {
         let listen: SocketAddr = self
             .listen
             .parse()
             .map_err(|e| format!("listen {:?}: {e}; expected ip:port", self.listen))?;
         let login_rate = Self::rate("login_rate", &self.login_rate)?;
         let api_rate = Self::rate("api_rate", &self.api_rate)?;
+        let rate_limit_failure = match self.rate_limit_failure.as_str() {
+            "closed" => FailureMode::Closed,
+            "open" => FailureMode::Open,
+            _ => return Err("rate_limit_failure: expected closed or open".into()),
+        };
 
         let jwt_secret = match &self.jwt_secret {
             Some(s) => SecretBytes::from_slice(s.as_bytes()),
@@ -257,31 +275,17 @@ impl Config {
         let table = RateTable::new()
             .with_scope(app::Scope::Login.name(), login_rate)
             .with_scope(app::Scope::Api.name(), api_rate);
-        let (revocations, limits, rates, backend) = match &self.redis_url {
-            Some(url) => {
-                let redis = Arc::new(
-                    store::RedisStore::connect(url, &self.redis_prefix)
-                        .map_err(|e| format!("REDIS_URL: {e}"))?,
-                );
-                (
-                    Revocations::Redis(Arc::clone(&redis)),
-                    Limits::Redis(Arc::clone(&redis)),
-                    RateStore::Redis(redis),
-                    "redis",
-                )
-            }
-            None => (
-                Revocations::Memory(Default::default()),
-                Limits::memory(),
-                RateStore::Memory(MemoryRateLimits::new(
-                    &table,
-                    KeyedLimiterConfig::default(),
-                )?),
-                "memory",
-            ),
-        };
-        let revocations = Arc::new(revocations);
-        let mut limiter = RateLimiter::new(table, rates)?
+        let backend = Arc::new(match &self.redis_url {
+            Some(url) => Backend::redis(tokens, url, &self.redis_prefix, rate_limit_failure)
+                .await
+                // The error names no URL (it may hold a password); its source is Redis's.
+                .map_err(|e| match std::error::Error::source(&e) {
+                    Some(cause) => format!("REDIS_URL: {e}: {cause}"),
+                    None => format!("REDIS_URL: {e}"),
+                })?,
+            None => Backend::memory(tokens, &table)?,
+        });
+        let mut limiter = RateLimiter::new(table, Arc::clone(&backend))?
             .with_legacy(true)
             .with_peer_address(|ext| ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()));
         for (path, scope) in http::LIMITED_ROUTES {
@@ -315,10 +319,14 @@ impl Config {
             } else {
                 SecureRequest::direct()
             };
-            CsrfLayer::new(CsrfPolicy::new(&trusted, None)?, tokens.config(), scheme)?
-                .with_names(CSRF_COOKIE, "X-CSRFToken")?
+            CsrfLayer::new(
+                CsrfPolicy::new(&trusted, None)?,
+                backend.tokens().config(),
+                scheme,
+            )?
+            .with_names(CSRF_COOKIE, "X-CSRFToken")?
         };
-        let auth = Authenticator::new(Arc::new(engine()?), Arc::clone(&revocations))?;
+        let auth = Authenticator::new(Arc::new(engine()?), Arc::clone(&backend))?;
         let layers = http::Layers {
             stack: SecurityStack::new(security, secure.clone())?
                 .cors(CorsLayer::new(cors, secure))
@@ -328,8 +336,7 @@ impl Config {
         };
 
         let app = App::new(Parts {
-            tokens: TokenService::new(tokens, app::SharedRevocations(revocations)),
-            limits,
+            backend,
             users: self
                 .users
                 .into_iter()
@@ -339,7 +346,6 @@ impl Config {
             audit_keys,
             audit_capacity: self.audit_capacity,
             instance: self.instance,
-            backend,
         })?;
         Ok((Arc::new(app), layers, listen))
     }
@@ -403,29 +409,28 @@ fn main() -> std::process::ExitCode {
 /// Binds, prints the address on the first stdout line, and serves.
 async fn start(
     config: Config,
-) -> Result<(SocketAddr, tokio::task::JoinHandle<()>, &'static str), BoxError> {
-    let (app, layers, listen) = config.build()?;
-    let backend = app.backend;
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>, Arc<App>), BoxError> {
+    let (app, layers, listen) = config.build().await?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let service =
         http::router(Arc::clone(&app), layers).into_make_service_with_connect_info::<SocketAddr>();
-    let purge = tokio::spawn(purge_on_a_timer(app));
+    let purge = tokio::spawn(purge_on_a_timer(Arc::clone(&app)));
     let handle = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, service).await {
             eprintln!("axum_service: server stopped: {e}");
         }
         purge.abort();
     });
-    Ok((addr, handle, backend))
+    Ok((addr, handle, app))
 }
 
 /// How often moot revocation entries are dropped (SimpleJWT's `flushexpiredtokens`,
 /// run by the service itself).
 const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Purges the revocation store every [`PURGE_EVERY`], on the blocking pool (the
-/// store may be Redis, whose entries expire by TTL and need no purge).
+/// Purges the in-memory revocation store every [`PURGE_EVERY`], on the blocking
+/// pool (Redis entries expire by TTL and need no purge).
 async fn purge_on_a_timer(app: Arc<app::App>) {
     let mut tick = tokio::time::interval(PURGE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -441,8 +446,11 @@ async fn purge_on_a_timer(app: Arc<app::App>) {
 }
 
 async fn serve(config: Config) -> Result<(), BoxError> {
-    let (addr, handle, backend) = start(config).await?;
-    println!("axum_service listening on http://{addr} (state: {backend})");
+    let (addr, handle, app) = start(config).await?;
+    println!(
+        "axum_service listening on http://{addr} (state: {})",
+        app.backend.name()
+    );
     use std::io::Write as _;
     std::io::stdout().flush()?;
     tokio::select! {
@@ -455,20 +463,17 @@ async fn serve(config: Config) -> Result<(), BoxError> {
 /// Starts the service on an ephemeral loopback port, drives each flow once with a
 /// real HTTP client, prints what happened, and fails on any unexpected answer.
 async fn run_self_check(config: Config) -> Result<(), BoxError> {
-    let redis = config
-        .redis_url
-        .clone()
-        .map(|url| (url, config.redis_prefix.clone()));
-    let (addr, handle, backend) = start(config).await?;
+    let (addr, handle, app) = start(config).await?;
+    let backend = app.backend.name();
     println!("self-check against http://{addr} (state: {backend})");
     let outcome = tokio::task::spawn_blocking(move || drive(addr)).await;
     handle.abort();
-    if let Some((url, prefix)) = redis {
-        let removed = tokio::task::spawn_blocking(move || {
-            store::RedisStore::connect(&url, &prefix).and_then(|s| s.clear())
-        })
-        .await
-        .map_err(|e| format!("self-check cleanup: {e}"))??;
+    if backend == "redis" {
+        let removed = app
+            .backend
+            .clear()
+            .await
+            .map_err(|e| format!("self-check cleanup: {e}"))?;
         println!("  removed the self-check's {removed} Redis keys");
     }
     let checks = outcome.map_err(|e| format!("self-check task: {e}"))??;

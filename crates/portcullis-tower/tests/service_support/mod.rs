@@ -12,13 +12,19 @@ use std::time::Duration;
 
 #[path = "../../examples/axum_service/client.rs"]
 pub(crate) mod client;
-pub(crate) mod redis_server;
 
 pub(crate) use client::Response;
 use serde_json::Value;
 
 /// The demo users' password (see the example's defaults).
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
+
+/// The features the example is built with.
+const FEATURES: &str = if cfg!(feature = "redis-tests") {
+    "redis,redis-tests"
+} else {
+    "redis"
+};
 
 /// The example binary, built on first use for this test binary's profile.
 ///
@@ -47,13 +53,16 @@ fn build_service() -> PathBuf {
             "-p",
             "portcullis-tower",
         ])
-        .args(["--example", "axum_service", "--profile", profile])
+        // The example needs the `redis` feature; building with this test's own
+        // features reuses the library it was built with.
+        .args(["--example", "axum_service", "--features", FEATURES])
+        .args(["--profile", profile])
         .env("CARGO_TARGET_DIR", profile_dir.parent().unwrap())
         .status()
         .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
     assert!(
         status.success(),
-        "building the axum_service example failed; run `cargo build -p portcullis-tower --example axum_service` to see why"
+        "building the axum_service example failed; run `cargo build -p portcullis-tower --features redis --example axum_service` to see why"
     );
     let path = profile_dir
         .join("examples")
