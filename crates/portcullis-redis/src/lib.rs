@@ -82,6 +82,8 @@ mod replay;
 mod revocation;
 mod scripts;
 mod stores;
+#[cfg(feature = "test-server")]
+pub mod test_server;
 
 pub use blocking::{BlockingStores, RateLimitStore};
 pub use config::{FailureMode, Options};

@@ -1,21 +1,22 @@
 //! The axum service on portcullis-redis against a real `redis-server`, started
 //! by the test on an ephemeral loopback port (`.ci/run` installs it): instances
 //! sharing one Redis, one Redis restarted under them, and two instances on a
-//! three-node Redis Cluster. The stores themselves
-//! are tested in `crates/portcullis-redis`.
+//! three-node Redis Cluster (portcullis-redis's `test_server`). The stores
+//! themselves are tested in `crates/portcullis-redis`.
 //! Run with `cargo test -p portcullis-tower --features redis-tests --test redis`.
 
 mod service_support;
-#[allow(dead_code)] // the pause and slot helpers are the store tests'
-#[path = "../../portcullis-redis/tests/redis/support/mod.rs"]
-mod support;
 
 use std::time::{Duration, Instant};
 
+use portcullis_redis::test_server::{Cluster, RedisServer, TestServerError};
 use serde_json::json;
 use service_support::{Response, Service};
-use support::cluster::Cluster;
-use support::server::RedisServer;
+
+/// The server or cluster of `result`, or the test fails with why.
+fn ready<T>(result: Result<T, TestServerError>) -> T {
+    result.unwrap_or_else(|e| panic!("{e} (scripts/ci-services.sh installs redis-server)"))
+}
 
 /// The layers' and the app's answer when a store fails: nothing of the cause.
 const STORE_UNAVAILABLE: &str = r#"{"detail":"Service unavailable","code":"store_unavailable"}"#;
@@ -54,7 +55,7 @@ fn shared_instances(
 
 #[test]
 fn two_instances_share_revocations_and_lockout() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let (a, b) = shared_instances(&server, "two:", &[("PORTCULLIS_LOGIN_RATE", "100/m")]);
     assert_eq!(a.get("/healthz", &[]).json()["backend"], "redis");
     assert_eq!(b.get("/healthz", &[]).json()["instance"], "b");
@@ -121,7 +122,7 @@ fn two_instances_share_revocations_and_lockout() {
 
 #[test]
 fn two_instances_share_the_rate_limit() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let (a, b) = shared_instances(&server, "rate:", &[("PORTCULLIS_API_RATE", "10/h")]);
     let mut statuses = Vec::new();
     for i in 0..20 {
@@ -140,7 +141,7 @@ fn two_instances_share_the_rate_limit() {
 
 #[test]
 fn service_self_check_on_redis_leaves_no_keys() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let output = std::process::Command::new(service_support::service_path())
         .arg("--self-check")
         .env("REDIS_URL", server.url())
@@ -155,7 +156,9 @@ fn service_self_check_on_redis_leaves_no_keys() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("(state: redis)"), "{stdout}");
     assert!(stdout.contains("checks passed"), "{stdout}");
-    let size: u64 = redis::cmd("DBSIZE").query(&mut server.conn()).unwrap();
+    let size: u64 = redis::cmd("DBSIZE")
+        .query(&mut ready(server.conn()))
+        .unwrap();
     assert_eq!(size, 0);
 }
 
@@ -173,7 +176,7 @@ fn time_until(what: &str, mut ok: impl FnMut() -> bool) -> Duration {
 
 #[test]
 fn a_redis_restart_fails_closed_keeps_revocations_and_the_service_recovers_within_a_second() {
-    let mut server = RedisServer::start_persistent();
+    let mut server = ready(RedisServer::start_persistent());
     // `a` lets requests past the rate limit while Redis is down, so what answers
     // is the revocation check and the lockout; `b` keeps the default (closed).
     let a = instance(
@@ -223,7 +226,7 @@ fn a_redis_restart_fails_closed_keeps_revocations_and_the_service_recovers_withi
     let r = b.get("/api/me/", &[]);
     assert_eq!((r.status, r.body.as_str()), (503, STORE_UNAVAILABLE));
 
-    server.restart();
+    ready(server.restart());
     let recovered_a = time_until("a authenticates again", || {
         a.get("/api/me/", &[("Authorization", &alice)]).status == 200
     });
@@ -260,7 +263,7 @@ impl Answers {
 
 #[test]
 fn two_instances_on_a_redis_cluster_share_revocations_the_rate_limit_and_lockout() {
-    let cluster = Cluster::start();
+    let cluster = ready(Cluster::start());
     let urls = cluster.urls();
     // `a` knows every node, `b` one: the cluster client finds the rest.
     let all_nodes = urls.join(",");

@@ -268,7 +268,8 @@ fn main() -> std::process::ExitCode {
         if self_check {
             config.listen = "127.0.0.1:0".into();
             config.login_rate = "5/m".into();
-            // With REDIS_URL, a prefix of its own: fresh counters, deleted afterwards.
+            // With Redis (a server or a cluster), a prefix of its own: fresh
+            // counters, deleted afterwards.
             config.redis_prefix = format!("portcullis-self-check:{}:", std::process::id());
             return run_self_check(config).await;
         }
