@@ -2,18 +2,17 @@
 //! (`cargo test -p portcullis-cli --features redis-tests --test cli_ratelimit_redis`).
 
 mod common;
-#[allow(dead_code)] // the CLI test starts a server; the fault helpers are the store tests'
-#[path = "../../portcullis-redis/tests/redis/support/server.rs"]
-mod server;
 
 use common::{json_lines, run_cli};
 use portcullis::ratelimit::lockout::LoginGuard;
 use portcullis::ratelimit::{Gcra, Rate};
+use portcullis_redis::test_server::RedisServer;
 use portcullis_redis::{BlockingStores, Options};
 
 #[test]
 fn inspect_lists_a_clients_keys_and_clear_resets_one_scope() {
-    let server = server::RedisServer::start();
+    let server = RedisServer::start()
+        .unwrap_or_else(|e| panic!("{e} (scripts/ci-services.sh installs redis-server)"));
     let url = server.url();
     let stores =
         BlockingStores::connect(&url, Options::new().with_prefix("svc:").unwrap()).unwrap();

@@ -2,17 +2,14 @@
 //! starts: 16 concurrent clients on one key and on 10,000 keys, the crate's
 //! compare-and-swap stores (GCRA and fixed window) beside the floor a Redis
 //! limiter is compared with, a plain `INCR` + `EXPIRE` fixed window, in the same
-//! run. `cargo bench -p portcullis-redis --bench decisions`.
-
-#[allow(dead_code)] // the bench starts a server; the fault helpers are the tests'
-#[path = "../tests/redis/support/server.rs"]
-mod server;
+//! run. `cargo bench -p portcullis-redis --features test-server --bench decisions`.
 
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use portcullis::clock::{Clock, SystemClock};
 use portcullis::ratelimit::{FixedWindow, Gcra, Rate};
+use portcullis_redis::test_server::RedisServer;
 use portcullis_redis::{Options, RedisConnection, RedisStores, StoredAlgorithm};
 
 /// Concurrent clients.
@@ -107,7 +104,7 @@ fn incr_expire(
 }
 
 fn decisions(c: &mut Criterion) {
-    let server = server::RedisServer::start();
+    let server = RedisServer::start().unwrap_or_else(|e| panic!("{e}"));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

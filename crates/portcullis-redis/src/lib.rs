@@ -9,6 +9,9 @@
 //!   ([`RedisStores::connect_cluster`]) behind the same API.
 //! - [`BlockingStores`] is the same for sync hosts, implementing the core's
 //!   seams: `RevocationStore`, `ReplayStore`, and a `KeyedStore` per rate.
+//! - `test_server` (feature `test-server`, not default): throwaway
+//!   `redis-server`s and a three-node cluster on loopback ports, for test
+//!   suites of this crate and of crates built on it.
 //!
 //! # Guarantees
 //!
@@ -82,6 +85,8 @@ mod replay;
 mod revocation;
 mod scripts;
 mod stores;
+#[cfg(feature = "test-server")]
+pub mod test_server;
 
 pub use blocking::{BlockingStores, RateLimitStore};
 pub use config::{FailureMode, Options};

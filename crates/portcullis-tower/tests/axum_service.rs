@@ -532,6 +532,41 @@ fn configuration_file_and_errors() {
 }
 
 #[test]
+fn redis_url_and_cluster_nodes_together_are_refused_at_startup() {
+    let refused = |env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(service_support::service_path());
+        command
+            .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
+            .env_remove("REDIS_URL")
+            .env_remove("REDIS_CLUSTER_NODES")
+            .env_remove("PORTCULLIS_CONFIG");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let output = command.output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(output.stdout.is_empty());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    // Refused before anything connects (nothing listens on port 1), naming
+    // both settings and neither URL (they may hold a password).
+    let stderr = refused(&[
+        ("REDIS_URL", "redis://:hunter2@127.0.0.1:1/0"),
+        ("REDIS_CLUSTER_NODES", "redis://:hunter2@127.0.0.1:1"),
+    ]);
+    assert!(
+        stderr.contains("REDIS_URL and REDIS_CLUSTER_NODES") && stderr.contains("both set"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    let stderr = refused(&[("REDIS_CLUSTER_NODES", "redis://127.0.0.1:1,,")]);
+    assert!(
+        stderr.contains("REDIS_CLUSTER_NODES: an empty entry"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn self_check_runs_to_completion() {
     let output = std::process::Command::new(service_support::service_path())
         .arg("--self-check")

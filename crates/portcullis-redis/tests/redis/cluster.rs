@@ -8,15 +8,16 @@ use portcullis::jose::dpop::{ReplayKey, Seen};
 use portcullis::ratelimit::lockout::LoginGuard;
 use portcullis::ratelimit::{FixedWindow, Gcra, Rate, SlidingLog, SlidingWindow, TokenBucket};
 use portcullis::token::{TokenError, TokenKind, TokenService};
+use portcullis_redis::test_server::Cluster;
 use portcullis_redis::{BlockingStores, Error, RedisStores, Selector};
 use serde_json::json;
 
-use crate::support::cluster::Cluster;
+use crate::support::ready;
 use crate::{admitted, now, nz, options, runtime, tokens};
 
 #[test]
 fn every_store_works_on_a_three_node_cluster() {
-    let cluster = Cluster::start();
+    let cluster = ready(Cluster::start());
     let urls = cluster.urls();
     let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
     let rt = runtime();
@@ -156,9 +157,12 @@ fn every_store_works_on_a_three_node_cluster() {
     // Redis computes the slots this crate's layout promises (hash tags).
     let layout = blocking.stores().options().layout();
     let [pair_key, ip_key, _] = layout.lockout("alice", "ip:192.0.2.1");
-    assert_eq!(cluster.keyslot(&pair_key), cluster.keyslot(&ip_key));
     assert_eq!(
-        cluster.keyslot(&layout.rate_limit("user:42", "a")),
-        cluster.keyslot(&layout.rate_limit("user:42", "b"))
+        ready(cluster.keyslot(&pair_key)),
+        ready(cluster.keyslot(&ip_key))
+    );
+    assert_eq!(
+        ready(cluster.keyslot(&layout.rate_limit("user:42", "a"))),
+        ready(cluster.keyslot(&layout.rate_limit("user:42", "b")))
     );
 }

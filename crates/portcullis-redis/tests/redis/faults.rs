@@ -9,10 +9,11 @@ use portcullis::ratelimit::lockout::LoginGuard;
 use portcullis::ratelimit::{Gcra, Rate};
 use portcullis::store::StoreErrorKind;
 use portcullis::token::{TokenError, TokenKind, TokenService};
+use portcullis_redis::test_server::RedisServer;
 use portcullis_redis::{BlockingStores, Error, FailureMode, Options, RedisStores};
 use serde_json::json;
 
-use crate::support::server::RedisServer;
+use crate::support::ready;
 use crate::{now, nz, runtime, tokens};
 
 /// The per-call bound of the fault tests.
@@ -44,7 +45,7 @@ fn is_store_error(result: &Result<impl std::fmt::Debug, TokenError>) -> bool {
 
 #[test]
 fn a_restart_mid_load_fails_closed_never_exceeds_the_quota_and_recovers_within_a_second() {
-    let mut server = RedisServer::start_persistent();
+    let mut server = ready(RedisServer::start_persistent());
     let rt = runtime();
     let stores = rt
         .block_on(RedisStores::connect(&server.url(), bounded("restart:")))
@@ -81,7 +82,12 @@ fn a_restart_mid_load_fails_closed_never_exceeds_the_quota_and_recovers_within_a
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(150));
+    // Kill as soon as the load is admitted: eight clients at full speed use the
+    // quota up in under 100 ms on an idle machine.
+    let started = Instant::now();
+    while admitted.load(Ordering::Relaxed) == 0 && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let before_kill = admitted.load(Ordering::Relaxed);
     assert!(
         before_kill > 0 && before_kill < QUOTA,
@@ -104,7 +110,7 @@ fn a_restart_mid_load_fails_closed_never_exceeds_the_quota_and_recovers_within_a
     assert!(is_store_error(&service.verify_access(&live.access, t)));
     let during = admitted.load(Ordering::Relaxed);
 
-    server.restart();
+    ready(server.restart());
     let async_recovery = time_until(|| {
         rt.block_on(stores.verify(&tokens, &live.access, TokenKind::Access, t))
             .is_ok()
@@ -154,7 +160,7 @@ fn a_restart_mid_load_fails_closed_never_exceeds_the_quota_and_recovers_within_a
 
 #[test]
 fn a_redis_that_stops_answering_times_out_within_the_bound_and_takes_the_failure_mode() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let rt = runtime();
     let closed = rt
         .block_on(RedisStores::connect(&server.url(), bounded("stop:")))
@@ -178,7 +184,7 @@ fn a_redis_that_stops_answering_times_out_within_the_bound_and_takes_the_failure
             .allowed
     );
 
-    server.signal("-STOP");
+    ready(server.pause());
     // The slack covers scheduling on a loaded two-core machine.
     let within = BOUND + Duration::from_millis(300);
     let timed = |started: Instant| {
@@ -214,7 +220,7 @@ fn a_redis_that_stops_answering_times_out_within_the_bound_and_takes_the_failure
         "{login:?}"
     );
 
-    server.signal("-CONT");
+    ready(server.resume());
     let recovered = time_until(|| {
         rt.block_on(closed.verify(&tokens, &pair.access, TokenKind::Access, t))
             .is_ok()

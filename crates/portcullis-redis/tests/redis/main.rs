@@ -1,6 +1,7 @@
 //! The Redis stores against real servers the suite starts on loopback ports:
 //! one `redis-server` per test, restarted or paused for the fault tests, and a
-//! three-node cluster (`cargo test -p portcullis-redis --features redis-tests`;
+//! three-node cluster, from the crate's `test_server` module (`cargo test -p
+//! portcullis-redis --features redis-tests`;
 //! `redis-server` and `redis-cli` from `scripts/ci-services.sh`).
 
 mod cluster;

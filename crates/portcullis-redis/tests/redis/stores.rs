@@ -4,7 +4,6 @@ use std::sync::Barrier;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use crate::support::server::{self, RedisServer};
 use portcullis::clock::UnixTime;
 use portcullis::clock::{Clock, SystemClock};
 use portcullis::jose::dpop::{DpopError, DpopVerifier, ReplayKey, ReplayStore, Request, Seen};
@@ -18,18 +17,20 @@ use portcullis::store::StoreErrorKind;
 use portcullis::token::{
     Algorithm as Alg, Keyring, SigningKey, TokenConfig, TokenError, TokenKind, TokenService, Tokens,
 };
+use portcullis_redis::test_server::{RedisServer, free_port};
 use portcullis_redis::{
     BlockingStores, Error, FailureMode, KeyState, RedisStores, Selector, StoredAlgorithm,
 };
 use serde_json::json;
 
+use crate::support::ready;
 use crate::{CLIENTS, admitted, instances, now, nz, options, runtime, tokens};
 
 const REQUESTS_PER_CLIENT: usize = 1_000;
 
 #[test]
 fn sixteen_clients_on_one_key_admit_exactly_the_quota() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     runtime().block_on(async {
         for (name, quota) in [
             (Gcra::NAME, 1_000),
@@ -57,7 +58,7 @@ fn sixteen_clients_on_one_key_admit_exactly_the_quota() {
 
 #[test]
 fn sixteen_threads_through_the_blocking_keyed_store_admit_exactly_the_quota() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let stores = BlockingStores::connect(&server.url(), options("keyed:")).expect("stores");
     let rate = Rate::new(nz(400), nz(3600));
     let limiter = stores.limiter::<SlidingWindow>("search", rate);
@@ -88,7 +89,7 @@ fn sixteen_threads_through_the_blocking_keyed_store_admit_exactly_the_quota() {
 
 #[test]
 fn lockout_counts_every_concurrent_failure() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let stores = BlockingStores::connect(&server.url(), options("lockout:")).expect("stores");
     let guard = LoginGuard::default();
     std::thread::scope(|scope| {
@@ -149,7 +150,7 @@ fn lockout_counts_every_concurrent_failure() {
 
 #[test]
 fn sixteen_concurrent_refreshes_one_wins_and_the_family_is_revoked() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let stores = BlockingStores::connect(&server.url(), options("refresh:")).expect("stores");
     let service = TokenService::new(tokens(), &stores);
     let pair = service.issue_pair("42", &json!({}), now()).expect("a pair");
@@ -199,7 +200,7 @@ fn sixteen_concurrent_refreshes_one_wins_and_the_family_is_revoked() {
 
 #[test]
 fn sixteen_concurrent_async_refreshes_one_wins() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     runtime().block_on(async {
         let stores = RedisStores::connect(&server.url(), options("arefresh:"))
             .await
@@ -230,7 +231,7 @@ fn sixteen_concurrent_async_refreshes_one_wins() {
 
 #[test]
 fn a_replayed_simplejwt_refresh_token_revokes_its_whole_chain() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let stores = BlockingStores::connect(&server.url(), options("sjwt:")).expect("stores");
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -271,7 +272,7 @@ fn a_replayed_simplejwt_refresh_token_revokes_its_whole_chain() {
 
 #[test]
 fn logout_everywhere_splits_tokens_at_the_call_within_one_second() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let stores = BlockingStores::connect(&server.url(), options("cutoff:")).expect("stores");
     let service = TokenService::new(tokens(), &stores);
     let real_now = SystemClock.now();
@@ -303,7 +304,7 @@ fn logout_everywhere_splits_tokens_at_the_call_within_one_second() {
 
 #[test]
 fn a_redis_failure_is_a_typed_store_error_keeping_the_redis_error() {
-    let mut server = RedisServer::start();
+    let mut server = ready(RedisServer::start());
     let stores = BlockingStores::connect(&server.url(), options("down:")).expect("stores");
     let service = TokenService::new(tokens(), &stores);
     let t = SystemClock.now();
@@ -334,7 +335,7 @@ fn a_redis_failure_is_a_typed_store_error_keeping_the_redis_error() {
 
 #[test]
 fn revocations_and_limits_expire_with_redis_ttls() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let stores = BlockingStores::connect(&server.url(), options("ttl:")).expect("stores");
     let service = TokenService::new(tokens(), &stores);
     let real_now = SystemClock.now();
@@ -342,7 +343,7 @@ fn revocations_and_limits_expire_with_redis_ttls() {
         .issue_pair("7", &json!({}), real_now)
         .expect("a pair");
     service.logout(&pair.refresh, real_now).expect("logged out");
-    let mut conn = server.conn();
+    let mut conn = ready(server.conn());
     let keys: Vec<String> = redis::cmd("KEYS")
         .arg("ttl:*")
         .query(&mut conn)
@@ -370,7 +371,7 @@ fn revocations_and_limits_expire_with_redis_ttls() {
 
 #[test]
 fn a_dpop_proof_is_accepted_once_within_its_window() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let stores = BlockingStores::connect(&server.url(), options("dpop:")).expect("stores");
     let key = ReplayKey::new("thumbprint", "jti-1");
     let until = now().checked_add(Duration::from_secs(60)).expect("a time");
@@ -383,14 +384,14 @@ fn a_dpop_proof_is_accepted_once_within_its_window() {
     );
     let pttl: i64 = redis::cmd("PTTL")
         .arg(stores.stores().options().layout().replay(&key))
-        .query(&mut server.conn())
+        .query(&mut ready(server.conn()))
         .expect("pttl");
     assert!((59_000..=60_000).contains(&pttl), "pttl {pttl}");
 }
 
 #[test]
 fn a_rate_limit_set_to_fail_open_admits_and_counts_when_redis_is_down() {
-    let mut server = RedisServer::start();
+    let mut server = ready(RedisServer::start());
     let open = options("open:")
         .with_timeout(Duration::from_millis(200))
         .expect("a timeout")
@@ -431,7 +432,7 @@ fn a_rate_limit_set_to_fail_open_admits_and_counts_when_redis_is_down() {
 
 #[test]
 fn a_value_of_another_algorithm_is_reported_corrupt() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let stores = BlockingStores::connect(&server.url(), options("corrupt:")).expect("stores");
     let rate = Rate::new(nz(5), nz(60));
     stores
@@ -446,7 +447,7 @@ fn a_value_of_another_algorithm_is_reported_corrupt() {
 
 #[test]
 fn operators_list_and_clear_a_clients_keys() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     runtime().block_on(async {
         let stores = RedisStores::connect(&server.url(), options("ops:"))
             .await
@@ -520,7 +521,7 @@ fn operators_list_and_clear_a_clients_keys() {
 
 #[test]
 fn a_blocking_call_on_an_async_thread_is_refused_not_a_stall() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let stores = BlockingStores::connect(&server.url(), options("inside:")).expect("stores");
     let rate = Rate::new(nz(5), nz(60));
     runtime().block_on(async {
@@ -532,7 +533,7 @@ fn a_blocking_call_on_an_async_thread_is_refused_not_a_stall() {
 
 #[test]
 fn an_unreachable_redis_fails_to_connect_within_the_bound() {
-    let port = server::free_port();
+    let port = free_port().expect("a free loopback port");
     let started = std::time::Instant::now();
     let quick = options("none:")
         .with_timeout(Duration::from_millis(300))
@@ -556,7 +557,7 @@ const RFC_9449_IAT: u64 = 1_562_262_616;
 
 #[test]
 fn a_real_dpop_proof_is_accepted_once_through_both_flavours() {
-    let server = RedisServer::start();
+    let server = ready(RedisServer::start());
     let verifier = DpopVerifier::new();
     let request = Request::new("POST", "https://server.example.com/token");
     let at = UnixTime::from_secs(RFC_9449_IAT).expect("a time");

@@ -15,9 +15,11 @@ use portcullis::token::{
     Claims, Lookup, MemoryRevocationStore, Refreshed, RevocationStore, Status, TokenError,
     TokenService, Tokens,
 };
-use portcullis_redis::{FailureMode, Options, RedisStores};
+use portcullis_redis::{FailureMode, Options, RedisConnection, RedisStores};
 use portcullis_tower::{MemoryRateLimits, RateLimitStore, RedisRateLimits, RevocationCheck};
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 
+use crate::config::RedisTarget;
 use crate::failures::FailureTable;
 
 /// Login failure states kept in memory per map, known accounts and unknown
@@ -70,18 +72,26 @@ impl Backend {
         })
     }
 
-    /// State in the Redis at `url`, every key under `prefix`. Revocation and
-    /// lockout fail closed; the rate limits as `rate_limit_failure` says.
+    /// State in the Redis server or cluster of `target`, every key under
+    /// `prefix`. Revocation and lockout fail closed; the rate limits as
+    /// `rate_limit_failure` says. On a cluster each store's script touches one
+    /// slot (the key layout's hash tags), so none fails with `CROSSSLOT`.
     pub(crate) async fn redis(
         tokens: Tokens,
-        url: &str,
+        target: &RedisTarget,
         prefix: &str,
         rate_limit_failure: FailureMode,
     ) -> Result<Self, portcullis_redis::Error> {
         let options = Options::new()
             .with_prefix(prefix)?
             .with_rate_limit_failure(rate_limit_failure);
-        let stores = RedisStores::connect(url, options).await?;
+        let stores = match target {
+            RedisTarget::Server(url) => RedisStores::connect(url, options).await?,
+            RedisTarget::Cluster(nodes) => {
+                let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
+                RedisStores::connect_cluster(&nodes, options).await?
+            }
+        };
         Ok(Self::Redis {
             tokens,
             limits: RedisRateLimits::new(stores.clone()),
@@ -219,7 +229,8 @@ impl Backend {
     }
 
     /// Deletes every Redis key under this backend's prefix (the self-check's
-    /// own), by `SCAN`, so a shared database is not blocked; returns how many.
+    /// own), by `SCAN` (on a cluster: on each primary), so a shared database is
+    /// not blocked; returns how many.
     pub(crate) async fn clear(&self) -> Result<usize, portcullis_redis::Error> {
         let Self::Redis { stores, .. } = self else {
             return Ok(0);
@@ -227,29 +238,71 @@ impl Backend {
         // The prefix holds no glob character (the key layout refuses them).
         let pattern = format!("{}*", stores.options().layout().prefix());
         let mut conn = stores.connection();
-        let (mut cursor, mut removed) = (0_u64, 0);
-        loop {
-            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(1000)
-                .query_async(&mut conn)
-                .await?;
-            if !keys.is_empty() {
-                removed += redis::cmd("DEL")
-                    .arg(&keys)
-                    .query_async::<usize>(&mut conn)
+        let nodes = match &mut conn {
+            RedisConnection::Single(_) => vec![None],
+            RedisConnection::Cluster(cluster) => {
+                let text: String = redis::cmd("CLUSTER")
+                    .arg("NODES")
+                    .query_async(cluster)
                     .await?;
+                primaries(&text).into_iter().map(Some).collect()
             }
-            // SCAN ends when the cursor comes back to 0.
-            if next == 0 {
-                return Ok(removed);
+        };
+        let mut removed = 0;
+        for node in nodes {
+            let mut cursor = 0_u64;
+            loop {
+                let mut scan = redis::cmd("SCAN");
+                scan.arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000);
+                let (next, keys): (u64, Vec<String>) = match (&mut conn, &node) {
+                    (RedisConnection::Cluster(cluster), Some((host, port))) => {
+                        let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                            host: host.clone(),
+                            port: *port,
+                        });
+                        redis::from_redis_value(&cluster.route_command(&scan, routing).await?)?
+                    }
+                    _ => scan.query_async(&mut conn).await?,
+                };
+                // One key a command: on a cluster, keys of several slots in one
+                // DEL fail with CROSSSLOT.
+                for key in keys {
+                    removed += redis::cmd("DEL")
+                        .arg(key)
+                        .query_async::<usize>(&mut conn)
+                        .await?;
+                }
+                // SCAN ends when the cursor comes back to 0.
+                if next == 0 {
+                    break;
+                }
+                cursor = next;
             }
-            cursor = next;
         }
+        Ok(removed)
     }
+}
+
+/// The `host` and `port` of each primary that `CLUSTER NODES` lists as up
+/// (`<id> <ip:port@bus> <flags> ...`).
+fn primaries(cluster_nodes: &str) -> Vec<(String, u16)> {
+    cluster_nodes
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let address = fields.nth(1)?;
+            let flags = fields.next()?;
+            let primary = flags.split(',').any(|f| f == "master")
+                && !flags.split(',').any(|f| f == "fail" || f == "fail?");
+            let (host, port) = address.split('@').next()?.rsplit_once(':')?;
+            let port = port.parse().ok()?;
+            (primary && !host.is_empty()).then(|| (host.to_owned(), port))
+        })
+        .collect()
 }
 
 /// The authentication layer asks the store the token flows write.

@@ -2,14 +2,16 @@
 //! with rotation and reuse detection, verify, logout, logout everywhere; a cookie
 //! flow with CSRF; a protected endpoint reading a sealed field; login lockout and
 //! rate limits with 429 and the `RateLimit` headers; security headers; CORS; an
-//! audit chain. State lives in memory, or in Redis when `REDIS_URL` is set
-//! (portcullis-redis's async stores, through portcullis-tower's `redis`
-//! feature), so several instances share revocations, lockout and rate limits.
+//! audit chain. State lives in memory, or in Redis when `REDIS_URL` (one server)
+//! or `REDIS_CLUSTER_NODES` (a Redis Cluster) is set (portcullis-redis's async
+//! stores, through portcullis-tower's `redis` feature), so several instances
+//! share revocations, lockout and rate limits.
 //!
 //! ```text
 //! cargo run -p portcullis-tower --example axum_service                  # http://127.0.0.1:8000
 //! cargo run -p portcullis-tower --example axum_service -- --self-check  # ephemeral port, drives the flows, exits
 //! REDIS_URL=redis://127.0.0.1:6379/0 cargo run -p portcullis-tower --example axum_service
+//! REDIS_CLUSTER_NODES=redis://127.0.0.1:7000,redis://127.0.0.1:7001 cargo run -p portcullis-tower --example axum_service
 //! ```
 //!
 //! | route | what |
@@ -50,6 +52,7 @@
 //! | --- | --- | --- |
 //! | `listen` | `PORTCULLIS_LISTEN` | `127.0.0.1:8000` |
 //! | `redis_url` | `REDIS_URL` | none: in-memory state |
+//! | `redis_cluster_nodes` (`["redis://host:port", ...]`): a Redis Cluster instead, reached through any of them; not with `redis_url` | `REDIS_CLUSTER_NODES` (comma-separated) | none |
 //! | `redis_prefix` | `PORTCULLIS_REDIS_PREFIX` | `portcullis:` |
 //! | `rate_limit_failure` (`closed`/`open`): what the rate limits answer when Redis fails | `PORTCULLIS_RATE_LIMIT_FAILURE` | `closed` (503) |
 //! | `instance` | `PORTCULLIS_INSTANCE` | `axum-1` |
@@ -66,6 +69,7 @@
 mod app;
 mod backend;
 mod client;
+mod config;
 mod failures;
 mod http;
 
@@ -75,7 +79,7 @@ use std::sync::Arc;
 use axum::extract::ConnectInfo;
 use portcullis::audit::AuditKey;
 use portcullis::crypto::{SealedKey, SealedKeyset};
-use portcullis::ratelimit::{Rate, RateTable};
+use portcullis::ratelimit::RateTable;
 use portcullis::secret::SecretBytes;
 use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, Tokens};
 use portcullis::web::cors::CorsPolicy;
@@ -85,150 +89,18 @@ use portcullis_redis::FailureMode;
 use portcullis_tower::{
     Authenticator, CorsLayer, CsrfLayer, RateLimiter, SecureRequest, SecurityStack,
 };
-use serde::Deserialize;
 use serde_json::json;
 
 use app::{ACCESS_COOKIE, App, CSRF_COOKIE, Parts};
 use backend::Backend;
+use config::Config;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Django 5's argon2 hasher output for `correct horse battery staple` (low cost:
-/// the first login upgrades it to the preferred parameters).
-const ALICE_HASH: &str = "argon2$argon2id$v=19$m=64,t=1,p=1$aWY3YzVWN1lldU8wcjh5ZWI5VE55ZQ$uDOMPPglzgP7pdsyT7pxxjcRDzXnUiLh8KViAVu2ZHQ";
-/// Django 5's `pbkdf2_sha256` output for the same password (1,000 iterations).
-const BOB_HASH: &str =
-    "pbkdf2_sha256$1000$x0IZhPsqhXFuzfyVa4I9Yq$6FeLpTZxyyl6aBMMx7PsQqrMfTzkBPrjUj3x2W7Gt70=";
 /// The demo users' password.
 pub const DEMO_PASSWORD: &str = "correct horse battery staple";
 
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct Config {
-    listen: String,
-    redis_url: Option<String>,
-    redis_prefix: String,
-    rate_limit_failure: String,
-    instance: String,
-    jwt_secret: Option<String>,
-    sealed_keys: Option<String>,
-    audit_key: Option<String>,
-    audit_capacity: usize,
-    login_rate: String,
-    api_rate: String,
-    cors_origins: Vec<String>,
-    cookie_secure: bool,
-    users: Vec<UserConfig>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserConfig {
-    username: String,
-    password_hash: String,
-    #[serde(default)]
-    note: String,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            listen: "127.0.0.1:8000".into(),
-            redis_url: None,
-            redis_prefix: "portcullis:".into(),
-            rate_limit_failure: "closed".into(),
-            instance: "axum-1".into(),
-            jwt_secret: None,
-            sealed_keys: None,
-            audit_key: None,
-            audit_capacity: 100_000,
-            login_rate: "10/m".into(),
-            api_rate: "300/m".into(),
-            cors_origins: vec!["http://localhost:3000".into()],
-            cookie_secure: false,
-            users: vec![
-                UserConfig {
-                    username: "alice".into(),
-                    password_hash: ALICE_HASH.into(),
-                    note: "alice's recovery codes: 4821-0937".into(),
-                },
-                UserConfig {
-                    username: "bob".into(),
-                    password_hash: BOB_HASH.into(),
-                    note: "bob's API token: tok_demo_bob".into(),
-                },
-            ],
-        }
-    }
-}
-
 impl Config {
-    /// Defaults, then the file, then the environment.
-    fn load(path: Option<&str>) -> Result<Self, BoxError> {
-        let path = path
-            .map(str::to_owned)
-            .or_else(|| std::env::var("PORTCULLIS_CONFIG").ok());
-        let mut config = match path {
-            Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("config file {path}: {e}"))?;
-                serde_json::from_str(&text).map_err(|e| format!("config file {path}: {e}"))?
-            }
-            None => Self::default(),
-        };
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        if let Some(v) = env("PORTCULLIS_LISTEN") {
-            config.listen = v;
-        }
-        if let Some(v) = env("REDIS_URL") {
-            config.redis_url = Some(v);
-        }
-        if let Some(v) = env("PORTCULLIS_REDIS_PREFIX") {
-            config.redis_prefix = v;
-        }
-        if let Some(v) = env("PORTCULLIS_RATE_LIMIT_FAILURE") {
-            config.rate_limit_failure = v;
-        }
-        if let Some(v) = env("PORTCULLIS_INSTANCE") {
-            config.instance = v;
-        }
-        if let Some(v) = env("PORTCULLIS_JWT_SECRET") {
-            config.jwt_secret = Some(v);
-        }
-        if let Some(v) = env("PORTCULLIS_SEALED_KEYS") {
-            config.sealed_keys = Some(v);
-        }
-        if let Some(v) = env("PORTCULLIS_AUDIT_KEY") {
-            config.audit_key = Some(v);
-        }
-        if let Some(v) = env("PORTCULLIS_AUDIT_CAPACITY") {
-            config.audit_capacity = v
-                .parse()
-                .map_err(|_| "PORTCULLIS_AUDIT_CAPACITY: expected a number of records")?;
-        }
-        if let Some(v) = env("PORTCULLIS_LOGIN_RATE") {
-            config.login_rate = v;
-        }
-        if let Some(v) = env("PORTCULLIS_API_RATE") {
-            config.api_rate = v;
-        }
-        if let Some(v) = env("PORTCULLIS_CORS_ORIGINS") {
-            config.cors_origins = v.split(',').map(|s| s.trim().to_owned()).collect();
-        }
-        if let Some(v) = env("PORTCULLIS_COOKIE_SECURE") {
-            config.cookie_secure = match v.as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => return Err("PORTCULLIS_COOKIE_SECURE: expected true or false".into()),
-            };
-        }
-        Ok(config)
-    }
-
-    fn rate(name: &str, text: &str) -> Result<Rate, BoxError> {
-        text.parse().map_err(|e| format!("{name}: {e}").into())
-    }
-
     /// Builds the app and the layers around it.
     async fn build(self) -> Result<(Arc<App>, http::Layers, SocketAddr), BoxError> {
         let listen: SocketAddr = self
@@ -275,14 +147,19 @@ impl Config {
         let table = RateTable::new()
             .with_scope(app::Scope::Login.name(), login_rate)
             .with_scope(app::Scope::Api.name(), api_rate);
-        let backend = Arc::new(match &self.redis_url {
-            Some(url) => Backend::redis(tokens, url, &self.redis_prefix, rate_limit_failure)
-                .await
-                // The error names no URL (it may hold a password); its source is Redis's.
-                .map_err(|e| match std::error::Error::source(&e) {
-                    Some(cause) => format!("REDIS_URL: {e}: {cause}"),
-                    None => format!("REDIS_URL: {e}"),
-                })?,
+        let backend = Arc::new(match self.redis()? {
+            Some(target) => {
+                Backend::redis(tokens, &target, &self.redis_prefix, rate_limit_failure)
+                    .await
+                    // The error names no URL (it may hold a password); its source is Redis's.
+                    .map_err(|e| {
+                        let setting = target.setting();
+                        match std::error::Error::source(&e) {
+                            Some(cause) => format!("{setting}: {e}: {cause}"),
+                            None => format!("{setting}: {e}"),
+                        }
+                    })?
+            }
             None => Backend::memory(tokens, &table)?,
         });
         let mut limiter = RateLimiter::new(table, Arc::clone(&backend))?
@@ -391,7 +268,8 @@ fn main() -> std::process::ExitCode {
         if self_check {
             config.listen = "127.0.0.1:0".into();
             config.login_rate = "5/m".into();
-            // With REDIS_URL, a prefix of its own: fresh counters, deleted afterwards.
+            // With Redis (a server or a cluster), a prefix of its own: fresh
+            // counters, deleted afterwards.
             config.redis_prefix = format!("portcullis-self-check:{}:", std::process::id());
             return run_self_check(config).await;
         }

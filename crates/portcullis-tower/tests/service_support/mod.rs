@@ -101,6 +101,7 @@ impl Service {
             .args(args)
             .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
             .env_remove("REDIS_URL")
+            .env_remove("REDIS_CLUSTER_NODES")
             .env_remove("PORTCULLIS_CONFIG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
