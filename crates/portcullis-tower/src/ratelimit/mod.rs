@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::{Extensions, HeaderMap, Request, Response, StatusCode};
-use portcullis::clock::{Clock, SystemClock};
+use portcullis::clock::{Clock, CoarseClock};
 use portcullis::ratelimit::http::{ErrorBody, HeaderOptions, RateLimitResponse};
 use portcullis::ratelimit::{ClientKey, RateTable, client_ip};
 use tower::{Layer, Service};
@@ -99,7 +99,7 @@ impl<L: RateLimitStore> RateLimiter<L> {
             trusted_proxies: 0,
             peer: Arc::new(peer_from_extension),
             identify: None,
-            clock: Arc::new(SystemClock),
+            clock: Arc::new(CoarseClock),
         })
     }
 
@@ -169,7 +169,9 @@ impl<L: RateLimitStore> RateLimiter<L> {
         self
     }
 
-    /// The same limiter reading time from `clock` (tests pin it).
+    /// The same limiter reading time from `clock` (tests pin it). The default is
+    /// the core's [`CoarseClock`]: the system time to within a millisecond for one
+    /// atomic load, so a decision's time read costs less than the decision.
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
