@@ -3,10 +3,6 @@
 
 mod service_support;
 
-#[allow(dead_code)] // the service uses all of it; this test drives the table alone
-#[path = "../examples/axum_service/failures.rs"]
-mod failures;
-
 use serde_json::json;
 use service_support::{PASSWORD, Service};
 
@@ -581,51 +577,4 @@ fn self_check_runs_to_completion() {
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("checks passed"), "{stdout}");
-}
-
-#[test]
-fn a_flood_of_unknown_users_never_fails_a_rightful_login() {
-    use failures::FailureTable;
-    use portcullis::clock::UnixTime;
-    use portcullis::ratelimit::lockout::LoginGuard;
-
-    let guard = LoginGuard::default();
-    let t = |s: u64| UnixTime::from_secs(1_800_000_000 + s).unwrap();
-    let mut table = FailureTable::new(64);
-    // bob is locked (for a minute) by five failures from his network before the flood.
-    for _ in 0..5 {
-        table
-            .record(&guard, "bob", "ip:192.0.2.9", true, false, t(0))
-            .unwrap();
-    }
-    // A flood of random usernames from many networks, as fast as it likes.
-    let mut refused = 0;
-    for i in 0..10_000u64 {
-        let user = format!("nobody-{i}");
-        let ip = format!("ip:2001:db8:{:x}::/56", i % 4096);
-        refused += u32::from(
-            table
-                .record(&guard, &user, &ip, false, false, t(1 + i / 250))
-                .is_err(),
-        );
-    }
-    assert_eq!(
-        refused, 0,
-        "unknown-user failures have their own bounded room"
-    );
-    assert!(table.len() <= 64 * 2, "bounded: {}", table.len());
-    let now = t(41);
-    // A success never fails for lack of room, and a known user's failure finds room.
-    table
-        .record(&guard, "alice", "ip:198.51.100.7", true, true, now)
-        .expect("a success always has room");
-    table
-        .record(&guard, "carol", "ip:198.51.100.8", true, false, now)
-        .expect("old unlocked entries make room for a known user's failure");
-    // The locked account was not evicted to make that room.
-    let bob = table.states("bob", "ip:192.0.2.9", true);
-    assert!(
-        !guard.status(&bob, now).is_open(),
-        "bob's lock survived the flood"
-    );
 }

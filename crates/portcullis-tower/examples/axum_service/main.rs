@@ -68,7 +68,6 @@
 
 mod app;
 mod backend;
-mod client;
 mod config;
 mod failures;
 mod http;
@@ -360,7 +359,7 @@ async fn run_self_check(config: Config) -> Result<(), BoxError> {
 }
 
 fn drive(addr: SocketAddr) -> Result<usize, BoxError> {
-    use client::request;
+    use portcullis_testkit::request;
     let mut checks = 0;
     let mut expect = |what: &str, got: u16, want: u16| -> Result<(), BoxError> {
         println!("  {what}: {got}");

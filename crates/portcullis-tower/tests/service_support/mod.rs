@@ -1,5 +1,6 @@
 //! Runs the `axum_service` example as a child process on an ephemeral loopback
-//! port and talks to it with the example's own minimal HTTP client.
+//! port and talks to it with the loopback client the example's self-check uses
+//! (portcullis-testkit).
 
 #![allow(dead_code)] // each test crate uses a different part of this helper
 
@@ -10,10 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
 
-#[path = "../../examples/axum_service/client.rs"]
-pub(crate) mod client;
-
-pub(crate) use client::Response;
+use portcullis_testkit as client;
+pub(crate) use portcullis_testkit::Response;
 use serde_json::Value;
 
 /// The demo users' password (see the example's defaults).

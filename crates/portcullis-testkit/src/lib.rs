@@ -1,6 +1,8 @@
 //! A minimal blocking HTTP/1.1 client for loopback checks: one request per
 //! connection (`Connection: close`), bounded by timeouts and a size cap.
-//! Shared by the service's `--self-check` and the end-to-end tests.
+//! Shared by the axum service's `--self-check` (portcullis-tower's example) and
+//! the end-to-end tests that start that service, so both speak to it the same way.
+//! Not published: it is the workspace's test support, not part of the library.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -13,18 +15,18 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A parsed response.
 #[derive(Debug, Clone)]
-pub(crate) struct Response {
+pub struct Response {
     /// The status code.
-    pub(crate) status: u16,
+    pub status: u16,
     /// Header names (lower case) and values, in order.
-    pub(crate) headers: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
     /// The body as text.
-    pub(crate) body: String,
+    pub body: String,
 }
 
 impl Response {
     /// The first value of header `name` (case-insensitive).
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -32,13 +34,13 @@ impl Response {
     }
 
     /// The body as JSON (`null` when it is not JSON).
-    pub(crate) fn json(&self) -> serde_json::Value {
+    pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
     }
 }
 
 /// Sends one request to `addr`: `headers` are extra headers, `body` is sent as JSON.
-pub(crate) fn request(
+pub fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -50,7 +52,7 @@ pub(crate) fn request(
 }
 
 /// As [`request`], with the body as given (sent as JSON when not empty).
-pub(crate) fn request_raw(
+pub fn request_raw(
     addr: SocketAddr,
     method: &str,
     path: &str,
