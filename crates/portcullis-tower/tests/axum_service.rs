@@ -82,10 +82,7 @@ fn login_verify_refresh_reuse_and_logout() {
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["user"], "alice");
     assert_eq!(r.json()["note"], "alice's recovery codes: 4821-0937");
-    let r = service.get(
-        "/api/me/",
-        &[("Authorization", &format!("Bearer {bob_access}"))],
-    );
+    let r = service.get_with_bearer("/api/me/", &bob_access);
     assert_eq!(r.json()["note"], "bob's API token: tok_demo_bob");
 
     // No credentials, a bad header, a forged token.
@@ -124,10 +121,7 @@ fn login_verify_refresh_reuse_and_logout() {
         let r = service.post("/api/token/verify/", &[], &json!({"token": token}));
         assert_eq!(r.status, 401, "a token of the reused family still verifies");
     }
-    let r = service.get(
-        "/api/me/",
-        &[("Authorization", &format!("Bearer {rotated_access}"))],
-    );
+    let r = service.get_with_bearer("/api/me/", &rotated_access);
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["messages"][0]["message"], "Token is blacklisted");
 
@@ -137,15 +131,9 @@ fn login_verify_refresh_reuse_and_logout() {
     assert_eq!(r.status, 200);
     let r = service.post("/api/token/refresh/", &[], &json!({"refresh": refresh2}));
     assert_eq!(r.status, 401);
-    let r = service.get(
-        "/api/me/",
-        &[("Authorization", &format!("Bearer {access2}"))],
-    );
+    let r = service.get_with_bearer("/api/me/", &access2);
     assert_eq!(r.status, 401);
-    let r = service.get(
-        "/api/me/",
-        &[("Authorization", &format!("Bearer {bob_access}"))],
-    );
+    let r = service.get_with_bearer("/api/me/", &bob_access);
     assert_eq!(r.status, 200, "another session of bob survives a logout");
     let r = service.post("/api/token/blacklist/", &[], &json!({"refresh": refresh2}));
     assert_eq!(r.status, 401);
@@ -158,18 +146,12 @@ fn login_verify_refresh_reuse_and_logout() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.json()["revoked_before"].as_f64().is_some());
-    let r = service.get(
-        "/api/me/",
-        &[("Authorization", &format!("Bearer {bob_access}"))],
-    );
+    let r = service.get_with_bearer("/api/me/", &bob_access);
     assert_eq!(r.status, 401);
 
     // The audit chain recorded the flows and verifies.
     let (access3, _) = service.login("alice");
-    let r = service.get(
-        "/api/audit/",
-        &[("Authorization", &format!("Bearer {access3}"))],
-    );
+    let r = service.get_with_bearer("/api/audit/", &access3);
     assert_eq!(r.status, 200);
     let summary = r.json();
     assert_eq!(summary["intact"], true);
@@ -419,10 +401,7 @@ fn refusal_floods_are_aggregated_and_a_full_audit_sink_is_reported() {
         let r = service.post("/api/token/", &[("User-Agent", &agent)], &login);
         assert_eq!(r.status, 429);
     }
-    let r = service.get(
-        "/api/audit/",
-        &[("Authorization", &format!("Bearer {access}"))],
-    );
+    let r = service.get_with_bearer("/api/audit/", &access);
     let summary = r.json();
     assert_eq!(summary["intact"], true);
     let refusals = summary["actions"]

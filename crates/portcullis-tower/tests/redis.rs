@@ -80,10 +80,7 @@ fn two_instances_share_revocations_and_lockout() {
     let rotated = r.json()["access"].as_str().unwrap().to_owned();
     let r = b.post("/api/token/refresh/", &[], &json!({"refresh": refresh}));
     assert_eq!(r.status, 401);
-    let r = a.get(
-        "/api/me/",
-        &[("Authorization", &format!("Bearer {rotated}"))],
-    );
+    let r = a.get_with_bearer("/api/me/", &rotated);
     assert_eq!(r.status, 401);
 
     // Logout everywhere through a reaches tokens checked by b.
@@ -94,10 +91,7 @@ fn two_instances_share_revocations_and_lockout() {
         "",
     );
     assert_eq!(r.status, 200);
-    let r = b.get(
-        "/api/me/",
-        &[("Authorization", &format!("Bearer {bob_access}"))],
-    );
+    let r = b.get_with_bearer("/api/me/", &bob_access);
     assert_eq!(r.status, 401);
 
     // Failures on both instances count together: 3 on a and 2 on b lock alice.

@@ -140,6 +140,11 @@ impl Service {
         client::request(self.addr, "GET", path, headers, None).unwrap()
     }
 
+    /// `GET path` with `Authorization: Bearer access`.
+    pub(crate) fn get_with_bearer(&self, path: &str, access: &str) -> Response {
+        self.get(path, &[("Authorization", &format!("Bearer {access}"))])
+    }
+
     pub(crate) fn post(&self, path: &str, headers: &[(&str, &str)], body: &Value) -> Response {
         client::request(self.addr, "POST", path, headers, Some(body)).unwrap()
     }
