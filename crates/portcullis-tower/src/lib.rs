@@ -13,6 +13,8 @@ mod secure;
 pub mod stack;
 
 pub use auth::{Auth, AuthLayer, Authenticated, Authenticator, CredentialSource, RevocationCheck};
+#[cfg(feature = "jwks")]
+pub use auth::{FetchedJwks, JwksFetch, RemoteIssuer};
 pub use cors::{Cors, CorsLayer};
 pub use csrf::{Csrf, CsrfLayer};
 pub use guard::{Guarded, GuardedFuture};

@@ -23,6 +23,12 @@ pub(crate) fn take_ready<S: Clone>(service: &mut S) -> S {
 pub(crate) const STORE_UNAVAILABLE: &str =
     r#"{"detail":"Service unavailable","code":"store_unavailable"}"#;
 
+/// The body when a remote issuer's token arrives before any of its key sets
+/// could be fetched: the issuer is unreachable, not the token bad.
+#[cfg(feature = "jwks")]
+pub(crate) const JWKS_UNAVAILABLE: &str =
+    r#"{"detail":"Service unavailable","code":"jwks_unavailable"}"#;
+
 /// The body for a `Cookie` header the parser refuses (over its caps, empty).
 pub(crate) const BAD_COOKIE_HEADER: &str =
     r#"{"detail":"Malformed Cookie header.","code":"bad_cookie_header"}"#;
@@ -49,6 +55,15 @@ pub(crate) fn store_unavailable<B: From<Bytes>>() -> Response<B> {
     json(
         StatusCode::SERVICE_UNAVAILABLE,
         Bytes::from_static(STORE_UNAVAILABLE.as_bytes()),
+    )
+}
+
+/// 503 for a remote issuer's token with no key set fetched yet.
+#[cfg(feature = "jwks")]
+pub(crate) fn jwks_unavailable<B: From<Bytes>>() -> Response<B> {
+    json(
+        StatusCode::SERVICE_UNAVAILABLE,
+        Bytes::from_static(JWKS_UNAVAILABLE.as_bytes()),
     )
 }
 

@@ -2,6 +2,8 @@
 //! token engine, revocation through an async seam, SimpleJWT's and DRF's 401s.
 
 mod credential;
+#[cfg(feature = "jwks")]
+mod remote;
 mod revocation;
 
 use std::fmt;
@@ -19,9 +21,13 @@ use tower::{Layer, Service};
 
 pub use credential::CredentialSource;
 pub(crate) use credential::{cookie, has_bearer};
+#[cfg(feature = "jwks")]
+pub use remote::{FetchedJwks, JwksFetch, RemoteIssuer};
 pub use revocation::RevocationCheck;
 
 use crate::ConfigError;
+#[cfg(feature = "jwks")]
+use crate::response::jwks_unavailable;
 use crate::response::{BoxFuture, bad_cookie_header, json, store_unavailable, take_ready};
 use credential::HeaderFault;
 
@@ -71,6 +77,36 @@ pub(crate) enum Presented {
     Rejected(TokenError),
     /// Unreadable credential headers.
     Fault(HeaderFault),
+    /// A remote issuer's token that needs its JWKS fetched first.
+    #[cfg(feature = "jwks")]
+    Pending(Box<Pending>),
+    /// A remote issuer's token, and no key set fetched yet.
+    #[cfg(feature = "jwks")]
+    NoKeys,
+}
+
+/// A remote issuer's token waiting for a fetch.
+#[cfg(feature = "jwks")]
+#[derive(Clone, Debug)]
+pub(crate) struct Pending {
+    remote: Arc<RemoteIssuer>,
+    token: String,
+    kid: Option<String>,
+    source: CredentialSource,
+}
+
+#[cfg(feature = "jwks")]
+impl Presented {
+    fn from_remote(
+        outcome: Result<Verified, remote::RemoteRefusal>,
+        source: CredentialSource,
+    ) -> Self {
+        match outcome {
+            Ok(verified) => Self::Verified(verified, source),
+            Err(remote::RemoteRefusal::Token(error)) => Self::Rejected(error),
+            Err(remote::RemoteRefusal::NoKeys) => Self::NoKeys,
+        }
+    }
 }
 
 impl Presented {
@@ -116,6 +152,21 @@ struct Inner<R> {
     revocation: Arc<R>,
     clock: Arc<dyn Clock>,
     www_authenticate: HeaderValue,
+    #[cfg(feature = "jwks")]
+    remote: Option<Arc<RemoteIssuer>>,
+}
+
+impl<R> Clone for Inner<R> {
+    fn clone(&self) -> Self {
+        Self {
+            tokens: Arc::clone(&self.tokens),
+            revocation: Arc::clone(&self.revocation),
+            clock: Arc::clone(&self.clock),
+            www_authenticate: self.www_authenticate.clone(),
+            #[cfg(feature = "jwks")]
+            remote: self.remote.clone(),
+        }
+    }
 }
 
 impl<R> Clone for Authenticator<R> {
@@ -128,10 +179,12 @@ impl<R> Clone for Authenticator<R> {
 
 impl<R> fmt::Debug for Authenticator<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Authenticator")
-            .field("tokens", &self.inner.tokens)
-            .field("www_authenticate", &self.inner.www_authenticate)
-            .finish_non_exhaustive()
+        let mut f = f.debug_struct("Authenticator");
+        f.field("tokens", &self.inner.tokens)
+            .field("www_authenticate", &self.inner.www_authenticate);
+        #[cfg(feature = "jwks")]
+        f.field("remote", &self.inner.remote);
+        f.finish_non_exhaustive()
     }
 }
 
@@ -153,6 +206,8 @@ impl<R: RevocationCheck> Authenticator<R> {
                 revocation,
                 clock: Arc::new(SystemClock),
                 www_authenticate,
+                #[cfg(feature = "jwks")]
+                remote: None,
             }),
         })
     }
@@ -160,15 +215,40 @@ impl<R: RevocationCheck> Authenticator<R> {
     /// The same authenticator reading time from `clock` (tests pin it).
     #[must_use]
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
-        let inner = &self.inner;
+        let mut inner = (*self.inner).clone();
+        inner.clock = clock;
         Self {
-            inner: Arc::new(Inner {
-                tokens: Arc::clone(&inner.tokens),
-                revocation: Arc::clone(&inner.revocation),
-                clock,
-                www_authenticate: inner.www_authenticate.clone(),
-            }),
+            inner: Arc::new(inner),
         }
+    }
+
+    /// The same authenticator also accepting `remote`'s tokens: those whose
+    /// `iss` claim names it are verified with its keys and rules only (see
+    /// [`RemoteIssuer`]); every other token as before, with the local engine.
+    ///
+    /// # Errors
+    /// [`ConfigError::Setting`] naming `issuer` when the local engine's issuer
+    /// is the remote's: a token must belong to exactly one of them.
+    #[cfg(feature = "jwks")]
+    pub fn with_remote_issuer(self, remote: RemoteIssuer) -> Result<Self, ConfigError> {
+        if self.inner.tokens.config().issuer.as_deref() == Some(remote.issuer()) {
+            return Err(ConfigError::setting(
+                "issuer",
+                "the remote issuer is the local engine's own issuer",
+            ));
+        }
+        let mut inner = (*self.inner).clone();
+        inner.remote = Some(Arc::new(remote));
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The remote issuer, if one is set (for health checks: its key count and
+    /// last fetch failure).
+    #[cfg(feature = "jwks")]
+    pub fn remote_issuer(&self) -> Option<&RemoteIssuer> {
+        self.inner.remote.as_deref()
     }
 
     /// The token engine.
@@ -210,6 +290,20 @@ impl<R: RevocationCheck> Authenticator<R> {
             Ok(None) => Presented::Nothing,
             Ok(Some((token, source))) => {
                 let now = self.inner.clock.now();
+                #[cfg(feature = "jwks")]
+                if let Some(remote) = &self.inner.remote
+                    && let Some(kid) = remote.claims_token(&token)
+                {
+                    return match remote.verify_cached(&token, kid.as_deref(), now) {
+                        Some(outcome) => Presented::from_remote(outcome, source),
+                        None => Presented::Pending(Box::new(Pending {
+                            remote: Arc::clone(remote),
+                            token: token.into_owned(),
+                            kid,
+                            source,
+                        })),
+                    };
+                }
                 match self
                     .inner
                     .tokens
@@ -276,16 +370,38 @@ impl<R: RevocationCheck> Authenticator<R> {
                 None => bad_cookie_header(),
             }),
             Presented::Rejected(error) => Err(self.refuse(&error)),
-            Presented::Verified(verified, source) => {
-                let status = match self.inner.revocation.status(&verified.lookup()).await {
-                    Ok(status) => status,
-                    Err(_) => return Err(store_unavailable()),
-                };
-                match verified.finish(status) {
-                    Ok(claims) => Ok(Some(Authenticated { claims, source })),
-                    Err(error) => Err(self.refuse(&error)),
+            #[cfg(feature = "jwks")]
+            Presented::NoKeys => Err(jwks_unavailable()),
+            #[cfg(feature = "jwks")]
+            Presented::Pending(pending) => {
+                let clock = &self.inner.clock;
+                let outcome = pending
+                    .remote
+                    .verify_fetching(&pending.token, pending.kid.as_deref(), || clock.now())
+                    .await;
+                match outcome {
+                    Ok(verified) => self.check_revocation(verified, pending.source).await,
+                    Err(remote::RemoteRefusal::Token(error)) => Err(self.refuse(&error)),
+                    Err(remote::RemoteRefusal::NoKeys) => Err(jwks_unavailable()),
                 }
             }
+            Presented::Verified(verified, source) => self.check_revocation(verified, source).await,
+        }
+    }
+
+    /// The revocation lookup of a verified token, and the verdict.
+    async fn check_revocation<B: From<Bytes>>(
+        &self,
+        verified: Verified,
+        source: CredentialSource,
+    ) -> Result<Option<Authenticated>, Response<B>> {
+        let status = match self.inner.revocation.status(&verified.lookup()).await {
+            Ok(status) => status,
+            Err(_) => return Err(store_unavailable()),
+        };
+        match verified.finish(status) {
+            Ok(claims) => Ok(Some(Authenticated { claims, source })),
+            Err(error) => Err(self.refuse(&error)),
         }
     }
 }
