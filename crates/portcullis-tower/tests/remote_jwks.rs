@@ -21,22 +21,10 @@ use portcullis::token::{
 };
 use portcullis_tower::{Authenticated, Authenticator, FetchedJwks, JwksFetch, RemoteIssuer};
 use serde_json::json;
-use support::{SECRET, access, clock, config, request, send, tokens};
+use support::{SECRET, access, clock, config, ed25519, jwks, request, send, tokens};
 use tokio::sync::Semaphore;
 
 const ISSUER: &str = "https://issuer.example";
-
-/// An Ed25519 key from a fixed seed (PKCS#8 v1, RFC 8410), with `kid`.
-fn ed25519(seed: u8, kid: &str) -> SigningKey {
-    let mut der = vec![
-        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
-        0x20,
-    ];
-    der.extend([seed; 32]);
-    SigningKey::from_pkcs8_der(Algorithm::EdDSA, &der)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .with_kid(kid)
-}
 
 /// The remote issuer's rules: SimpleJWT's claims, its `iss`, EdDSA and ES256.
 fn remote_config() -> TokenConfig {
@@ -49,16 +37,6 @@ fn remote_config() -> TokenConfig {
 /// The remote issuer itself, signing with `key`.
 fn issuer(key: SigningKey) -> Tokens {
     Tokens::new(remote_config(), Keyring::new(key)).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The public JWKS of `keys`.
-fn jwks(keys: &[&SigningKey]) -> String {
-    let mut ring = Keyring::verify_only(keys[0].verifying_key().clone());
-    for key in &keys[1..] {
-        ring.add_verifier(key.verifying_key().clone())
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    serde_json::to_string(&ring.jwks()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Serves what the test sets, counts fetches, and waits at a gate if there is one.

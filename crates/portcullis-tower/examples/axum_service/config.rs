@@ -5,6 +5,7 @@ use portcullis::ratelimit::Rate;
 use serde::Deserialize;
 
 use crate::BoxError;
+use crate::jwks::RemoteIssuerConfig;
 
 /// Where the shared state lives when it is not in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +52,7 @@ pub(crate) struct Config {
     pub(crate) cors_origins: Vec<String>,
     pub(crate) cookie_secure: bool,
     pub(crate) users: Vec<UserConfig>,
+    pub(crate) remote_issuer: Option<RemoteIssuerConfig>,
 }
 
 /// One account of the demo user table.
@@ -92,6 +94,7 @@ impl Default for Config {
                     note: "bob's API token: tok_demo_bob".into(),
                 },
             ],
+            remote_issuer: None,
         }
     }
 }
@@ -159,6 +162,7 @@ impl Config {
                 _ => return Err("PORTCULLIS_COOKIE_SECURE: expected true or false".into()),
             };
         }
+        config.remote_issuer = RemoteIssuerConfig::with_env(config.remote_issuer.take(), env)?;
         // Refused here, before anything connects: which one was meant is unknowable.
         config.redis()?;
         Ok(config)

@@ -65,12 +65,14 @@
 //! | `cookie_secure` | `PORTCULLIS_COOKIE_SECURE` (`true`/`false`): requests arrive over HTTPS (the CSRF Referer check); cookies are `__Host-` and always `Secure` | `false` (plain HTTP on loopback) |
 //! | `audit_capacity` | `PORTCULLIS_AUDIT_CAPACITY` | `100000` records (a full trail logs at error level and `/healthz` says `"audit": {"ok": false}`) |
 //! | `users` (`[{username, password_hash, note}]`) | none | alice, bob |
+//! | `remote_issuer` (`{jwks_url, issuer, audience?}`): also accept access tokens another service signs (EdDSA, ES256/384, RS256, PS256), verified with the keys of its JWKS (`http://` only here: no TLS stack), fetched on an unknown `kid` (at most every 10 s) and at its `Cache-Control: max-age`; 503 `jwks_unavailable` until a first fetch succeeds | `PORTCULLIS_JWKS_URL` and `PORTCULLIS_REMOTE_ISSUER` (both), `PORTCULLIS_REMOTE_AUDIENCE` | none |
 
 mod app;
 mod backend;
 mod config;
 mod failures;
 mod http;
+mod jwks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -202,7 +204,10 @@ impl Config {
             )?
             .with_names(CSRF_COOKIE, "X-CSRFToken")?
         };
-        let auth = Authenticator::new(Arc::new(engine()?), Arc::clone(&backend))?;
+        let mut auth = Authenticator::new(Arc::new(engine()?), Arc::clone(&backend))?;
+        if let Some(remote) = &self.remote_issuer {
+            auth = auth.with_remote_issuer(remote.build()?)?;
+        }
         let layers = http::Layers {
             stack: SecurityStack::new(security, secure.clone())?
                 .cors(CorsLayer::new(cors, secure))

@@ -74,6 +74,21 @@ fn build_service() -> PathBuf {
     path
 }
 
+/// The service's command on an ephemeral loopback port, with none of the
+/// settings the test's own environment may carry.
+pub(crate) fn command() -> Command {
+    let mut command = Command::new(service_path());
+    command
+        .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
+        .env_remove("REDIS_URL")
+        .env_remove("REDIS_CLUSTER_NODES")
+        .env_remove("PORTCULLIS_CONFIG")
+        .env_remove("PORTCULLIS_JWKS_URL")
+        .env_remove("PORTCULLIS_REMOTE_ISSUER")
+        .env_remove("PORTCULLIS_REMOTE_AUDIENCE");
+    command
+}
+
 /// A running service, killed on drop.
 pub(crate) struct Service {
     child: Child,
@@ -94,14 +109,9 @@ impl Service {
     }
 
     pub(crate) fn start_with_args(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let path = service_path();
-        let mut command = Command::new(path);
+        let mut command = command();
         command
             .args(args)
-            .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
-            .env_remove("REDIS_URL")
-            .env_remove("REDIS_CLUSTER_NODES")
-            .env_remove("PORTCULLIS_CONFIG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());

@@ -50,6 +50,29 @@ pub fn access(tokens: &Tokens, user: &str) -> String {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// An Ed25519 key from a fixed seed (PKCS#8 v1, RFC 8410), with `kid`: a
+/// remote issuer's signing key.
+pub fn ed25519(seed: u8, kid: &str) -> SigningKey {
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    der.extend([seed; 32]);
+    SigningKey::from_pkcs8_der(Algorithm::EdDSA, &der)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .with_kid(kid)
+}
+
+/// The public JWKS document of `keys` (what a remote issuer publishes).
+pub fn jwks(keys: &[&SigningKey]) -> String {
+    let mut ring = Keyring::verify_only(keys[0].verifying_key().clone());
+    for key in &keys[1..] {
+        ring.add_verifier(key.verifying_key().clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    serde_json::to_string(&ring.jwks()).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// An authenticator over `tokens` and a fresh memory store, at the pinned time.
 pub fn authenticator(tokens: &Arc<Tokens>) -> (Authenticator, Arc<MemoryRevocationStore>) {
     let store = Arc::new(MemoryRevocationStore::default());
