@@ -74,6 +74,24 @@ fn build_service() -> PathBuf {
     path
 }
 
+/// Runs the service with `env` over a clean environment for its settings and
+/// expects it to refuse to start: exit 2, nothing on stdout. Returns stderr.
+pub(crate) fn refused_at_start(env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(service_path());
+    command
+        .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
+        .env_remove("REDIS_URL")
+        .env_remove("REDIS_CLUSTER_NODES")
+        .env_remove("PORTCULLIS_CONFIG");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// A running service, killed on drop.
 pub(crate) struct Service {
     child: Child,
