@@ -10,17 +10,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+use portcullis::apikey::ApiKeyPepper;
 use portcullis::clock::UnixTime;
 use portcullis::observe::{self, TARGET, event, metric};
 use portcullis::password::Policy;
+use portcullis::ratelimit::alert::{InvalidTokenAlerts, RefreshAlerts};
 use portcullis::ratelimit::lockout::LoginGuard;
-use portcullis::ratelimit::{ClientKey, Gcra, KeyedLimiterConfig, RateTable, TableLimiter};
+use portcullis::ratelimit::{
+    ClientKey, Gcra, KeyedLimiterConfig, RateTable, SlidingLog, TableLimiter,
+};
 use portcullis::secret::SecretBytes;
 use portcullis::token::{
     Algorithm, Keyring, SigningKey, TokenConfig, TokenError, TokenPair, TokenService,
 };
 use portcullis::web::cors::{CorsDecision, CorsPolicy, CorsRequest};
 use portcullis::web::csrf::{CsrfPolicy, CsrfRequest};
+use portcullis::web::drf_token::{self, DrfToken};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
@@ -621,4 +626,141 @@ fn jwe_and_dpop_refusals_report_their_codes() {
     );
     let code = "invalid_dpop_proof";
     seen.assert_refusal(event::DPOP_REFUSED, metric::JOSE_REFUSALS, "dpop", code);
+}
+
+#[test]
+fn drf_token_checks_report_issue_verdicts_and_migration_never_the_key() {
+    let now = at(NOW);
+    let mut secrets = Vec::new();
+    let seen = run(|| {
+        let pepper = ApiKeyPepper::new(SecretBytes::from_slice(&[7; 32])).unwrap();
+        let issued = DrfToken::generate().unwrap();
+        let stored = issued.digest(&pepper);
+        let presented = DrfToken::parse(issued.expose_secret()).unwrap();
+        presented.verify(&pepper, &stored, None, now).unwrap();
+        // Another key's digest: no match.
+        let other = DrfToken::generate().unwrap().digest(&pepper);
+        assert!(presented.verify(&pepper, &other, None, now).is_err());
+        // The expiring variant, past its life.
+        assert!(presented.verify(&pepper, &stored, Some(now), now).is_err());
+        assert!(DrfToken::parse("not-forty-hex").is_err());
+        assert!(drf_token::parse_token_header(b"Token", "Token").is_err());
+        assert!(drf_token::parse_token_header(b"Token a b", "Token").is_err());
+        // Another scheme is not a refusal: another authenticator may take it.
+        assert_eq!(
+            drf_token::parse_token_header(b"Bearer x", "Token"),
+            Ok(None)
+        );
+        let replacement =
+            drf_token::migrate_to_api_key("acme", now, std::time::Duration::from_secs(60)).unwrap();
+        secrets.extend([
+            issued.expose_secret().to_owned(),
+            stored.to_string(),
+            other.to_string(),
+            replacement.key.expose_secret().to_owned(),
+        ]);
+    });
+    assert_eq!(seen.named(event::DRF_TOKEN_ISSUED).len(), 2);
+    assert_eq!(
+        seen.one(event::DRF_TOKEN_VERIFIED).level,
+        tracing::Level::DEBUG
+    );
+    let codes: Vec<_> = seen
+        .named(event::DRF_TOKEN_REFUSED)
+        .iter()
+        .map(|e| e.field("code").unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "invalid_token",
+            "expired",
+            "malformed",
+            "no_credentials",
+            "contains_spaces"
+        ]
+    );
+    let migrated = seen.one(event::DRF_TOKEN_MIGRATED);
+    assert_eq!(migrated.field("prefix"), Some("acme"));
+    let mut expected: Vec<Expected<'_>> = vec![
+        (metric::DRF_TOKENS_ISSUED, &[], 2),
+        (metric::DRF_TOKEN_VERIFICATIONS, &[("result", "ok")], 1),
+        (metric::DRF_TOKEN_VERIFICATIONS, &[("result", "refused")], 5),
+        (metric::DRF_TOKEN_MIGRATIONS, &[], 1),
+    ];
+    let refusals: Vec<[(&str, &str); 1]> = codes.iter().map(|code| [("code", *code)]).collect();
+    expected.extend(
+        refusals
+            .iter()
+            .map(|l| (metric::DRF_TOKEN_REFUSALS, &l[..], 1)),
+    );
+    seen.assert_counters(&expected);
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    seen.assert_no_secret(&secrets);
+}
+
+#[test]
+fn fired_alerts_report_rule_and_key_and_count_by_rule_only() {
+    let now = at(NOW);
+    let seen = run(|| {
+        let config = KeyedLimiterConfig::default();
+        let invalid: InvalidTokenAlerts<SlidingLog> =
+            InvalidTokenAlerts::per_minute(2, 1, config).unwrap();
+        let client = Some("ip:203.0.113.7");
+        assert!(invalid.observe(client, now).is_empty());
+        assert_eq!(invalid.observe(client, now).len(), 1); // the client's
+        assert_eq!(invalid.observe(client, now).len(), 1); // the global one
+        assert!(invalid.observe(client, now).is_empty()); // each fires once
+        let window = std::time::Duration::from_secs(300);
+        let refresh: RefreshAlerts<SlidingLog> = RefreshAlerts::new(1, window, config).unwrap();
+        assert!(
+            refresh
+                .observe(Some("family-9"), Some("42"), now)
+                .unwrap()
+                .is_empty()
+        );
+        let fired = refresh.observe(Some("family-9"), Some("42"), now).unwrap();
+        assert_eq!(fired.len(), 2);
+    });
+    let fired: Vec<_> = seen
+        .named(event::ALERT_FIRED)
+        .iter()
+        .map(|e| {
+            assert_eq!(e.level, tracing::Level::WARN);
+            (
+                e.field("rule").unwrap(),
+                e.field("key"),
+                e.field("threshold").unwrap(),
+                e.field("window_s").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            (
+                "invalid_tokens_per_client",
+                Some("ip:203.0.113.7"),
+                "1",
+                "60"
+            ),
+            ("invalid_tokens", None, "2", "60"),
+            ("refresh_attempts_per_family", Some("family-9"), "1", "300"),
+            ("refresh_attempts_per_user", Some("42"), "1", "300"),
+        ]
+    );
+    let rules = [
+        "invalid_tokens_per_client",
+        "invalid_tokens",
+        "refresh_attempts_per_family",
+        "refresh_attempts_per_user",
+    ];
+    let labels: Vec<[(&str, &str); 1]> = rules.iter().map(|rule| [("rule", *rule)]).collect();
+    let expected: Vec<Expected<'_>> = labels.iter().map(|l| (metric::ALERTS, &l[..], 1)).collect();
+    seen.assert_counters(&expected);
+    // The keys are event fields, never labels.
+    for m in seen.metrics.iter().filter(|m| m.name == metric::ALERTS) {
+        assert_eq!(m.labels.len(), 1);
+        assert_eq!(m.labels[0].0, "rule");
+    }
 }

@@ -243,6 +243,68 @@ pub fn dpop_refused(code: &'static str) {
     let _ = code;
 }
 
+/// A DRF `TokenAuthentication` key was generated (never the key itself).
+#[inline]
+pub fn drf_token_issued() {
+    #[cfg(feature = "tracing")]
+    emit!(INFO, event::DRF_TOKEN_ISSUED,);
+    #[cfg(feature = "metrics")]
+    count!(metric::DRF_TOKENS_ISSUED);
+}
+
+/// A presented DRF key matched its stored digest and had not expired.
+#[inline]
+pub fn drf_token_verified() {
+    #[cfg(feature = "tracing")]
+    emit!(DEBUG, event::DRF_TOKEN_VERIFIED,);
+    #[cfg(feature = "metrics")]
+    count!(metric::DRF_TOKEN_VERIFICATIONS, "result" => "ok");
+}
+
+/// A DRF credential was refused with `code` (`no_credentials`, `malformed`,
+/// `invalid_token`, `expired`, ...: a fixed set, never the key).
+#[inline]
+pub fn drf_token_refused(code: &'static str) {
+    #[cfg(feature = "tracing")]
+    emit!(WARN, event::DRF_TOKEN_REFUSED, code);
+    #[cfg(feature = "metrics")]
+    {
+        count!(metric::DRF_TOKEN_VERIFICATIONS, "result" => "refused");
+        count!(metric::DRF_TOKEN_REFUSALS, "code" => code);
+    }
+    let _ = code;
+}
+
+/// A DRF key was given its replacement API key under `prefix` (a configured,
+/// public prefix; an event field only).
+#[inline]
+pub fn drf_token_migrated(prefix: &str) {
+    #[cfg(feature = "tracing")]
+    emit!(INFO, event::DRF_TOKEN_MIGRATED, prefix);
+    #[cfg(feature = "metrics")]
+    count!(metric::DRF_TOKEN_MIGRATIONS);
+    let _ = prefix;
+}
+
+/// An alert detector fired: `rule` saw more than `threshold` events within
+/// `window`, counted under `key` (a client key, refresh family or user id;
+/// `None` for a global rule). The key is an event field, never a metric label.
+#[inline]
+pub fn alert_fired(rule: &'static str, key: Option<&str>, threshold: u32, window: Duration) {
+    #[cfg(feature = "tracing")]
+    emit!(
+        WARN,
+        event::ALERT_FIRED,
+        rule,
+        key,
+        threshold,
+        window_s = window.as_secs()
+    );
+    #[cfg(feature = "metrics")]
+    count!(metric::ALERTS, "rule" => rule);
+    let _ = (rule, key, threshold, window);
+}
+
 /// Registers every metric's help text with the installed recorder (call once,
 /// after installing it; a Prometheus exporter prints them as `# HELP`).
 #[inline]

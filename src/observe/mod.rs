@@ -42,6 +42,11 @@
 //! | `portcullis.cors.refused` | WARN | `code` |
 //! | `portcullis.jwe.refused` | WARN | `code` |
 //! | `portcullis.dpop.refused` | WARN | `code` |
+//! | `portcullis.drf_token.issued` | INFO | none: a DRF `TokenAuthentication` key was generated |
+//! | `portcullis.drf_token.verified` | DEBUG | none: a presented DRF key matched its stored digest |
+//! | `portcullis.drf_token.refused` | WARN | `code` (`web::drf_token::DrfAuthError::code`'s, `malformed` or `expired`) |
+//! | `portcullis.drf_token.migrated` | INFO | `prefix`: a DRF key got its API-key replacement |
+//! | `portcullis.alert.fired` | WARN | `rule` (the alert kind), `key` (client key, family or user id; absent for a global rule), `threshold`, `window_s` |
 //!
 //! # Metrics
 //!
@@ -60,10 +65,17 @@
 //! | `portcullis_password_rejections_total` | counter | `code` |
 //! | `portcullis_web_refusals_total` | counter | `check` (`csrf`, `cors`), `code` |
 //! | `portcullis_jose_refusals_total` | counter | `check` (`jwe`, `dpop`), `code` |
+//! | `portcullis_drf_tokens_issued_total` | counter | none |
+//! | `portcullis_drf_token_verifications_total` | counter | `result` (`ok`, `refused`) |
+//! | `portcullis_drf_token_refusals_total` | counter | `code` (as the event's) |
+//! | `portcullis_drf_token_migrations_total` | counter | none |
+//! | `portcullis_alerts_total` | counter | `rule` (the alert kind: `invalid_tokens`, `invalid_tokens_per_client`, `refresh_attempts_per_family`, `refresh_attempts_per_user`) |
 //!
 //! `kind` is `access`, `refresh`, `sliding`, or `any` (a check that accepts every
-//! kind refused the token before its type was known). [`describe_metrics`] gives
-//! each metric its help text for an exporter such as Prometheus's.
+//! kind refused the token before its type was known). An alert's key (a client,
+//! a refresh family, a user) is unbounded, so it is an event field only; the
+//! metric counts alerts by rule. [`describe_metrics`] gives each metric its help
+//! text for an exporter such as Prometheus's.
 
 mod emit;
 
@@ -110,6 +122,16 @@ pub mod event {
     pub const JWE_REFUSED: &str = "portcullis.jwe.refused";
     /// A DPoP proof was refused: `code`.
     pub const DPOP_REFUSED: &str = "portcullis.dpop.refused";
+    /// A DRF `TokenAuthentication` key was generated.
+    pub const DRF_TOKEN_ISSUED: &str = "portcullis.drf_token.issued";
+    /// A presented DRF key matched its stored digest (and had not expired).
+    pub const DRF_TOKEN_VERIFIED: &str = "portcullis.drf_token.verified";
+    /// A DRF `Authorization: Token` credential was refused: `code`.
+    pub const DRF_TOKEN_REFUSED: &str = "portcullis.drf_token.refused";
+    /// A DRF key was given its API-key replacement: `prefix`.
+    pub const DRF_TOKEN_MIGRATED: &str = "portcullis.drf_token.migrated";
+    /// An alert detector fired: `rule`, `key`, `threshold`, `window_s`.
+    pub const ALERT_FIRED: &str = "portcullis.alert.fired";
 }
 
 /// The metric names.
@@ -140,9 +162,19 @@ pub mod metric {
     pub const WEB_REFUSALS: &str = "portcullis_web_refusals_total";
     /// Counter, labels `check` (`jwe`, `dpop`), `code`.
     pub const JOSE_REFUSALS: &str = "portcullis_jose_refusals_total";
+    /// Counter, no label.
+    pub const DRF_TOKENS_ISSUED: &str = "portcullis_drf_tokens_issued_total";
+    /// Counter, label `result` (`ok`, `refused`).
+    pub const DRF_TOKEN_VERIFICATIONS: &str = "portcullis_drf_token_verifications_total";
+    /// Counter, label `code`.
+    pub const DRF_TOKEN_REFUSALS: &str = "portcullis_drf_token_refusals_total";
+    /// Counter, no label.
+    pub const DRF_TOKEN_MIGRATIONS: &str = "portcullis_drf_token_migrations_total";
+    /// Counter, label `rule` (the alert kind only, never its key).
+    pub const ALERTS: &str = "portcullis_alerts_total";
 
     /// Every metric with its help text, for [`describe_metrics`](super::describe_metrics).
-    pub const ALL: [(&str, &str); 13] = [
+    pub const ALL: [(&str, &str); 18] = [
         (TOKENS_ISSUED, "Tokens signed, by kind."),
         (
             TOKEN_VERIFICATIONS,
@@ -174,6 +206,20 @@ pub mod metric {
         ),
         (WEB_REFUSALS, "CSRF and CORS refusals, by code."),
         (JOSE_REFUSALS, "JWE and DPoP refusals, by code."),
+        (DRF_TOKENS_ISSUED, "DRF TokenAuthentication keys generated."),
+        (
+            DRF_TOKEN_VERIFICATIONS,
+            "DRF TokenAuthentication checks, by result.",
+        ),
+        (
+            DRF_TOKEN_REFUSALS,
+            "Refused DRF TokenAuthentication credentials, by code.",
+        ),
+        (
+            DRF_TOKEN_MIGRATIONS,
+            "DRF keys replaced by checksummed API keys.",
+        ),
+        (ALERTS, "Alerts fired by the detectors, by rule."),
     ];
 }
 

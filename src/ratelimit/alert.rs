@@ -23,6 +23,10 @@
 //! the replaced services page on are bundled: [`InvalidTokenAlerts`] (global and
 //! per client, per minute) and [`RefreshAlerts`] (per refresh family and per user).
 //!
+//! With the `tracing` or `metrics` feature a fired alert is also reported
+//! ([`crate::observe`]): the event `portcullis.alert.fired` (rule, key, threshold,
+//! window) and the counter `portcullis_alerts_total` labelled by rule only.
+//!
 //! ```
 //! use std::time::Duration;
 //! use portcullis::clock::UnixTime;
@@ -175,13 +179,22 @@ impl AlertPolicy {
     ) -> Option<Alert> {
         let was_armed = !state.is_firing(now);
         let over = Alerting::<A>::apply(&self.rate, state, now, 1).is_ok_and(|d| !d.allowed);
-        (was_armed && over).then(|| Alert {
+        let alert = (was_armed && over).then(|| Alert {
             rule: self.rule,
             key: key.map(str::to_owned),
             threshold: self.rate.limit(),
             window: self.rate.period(),
             at: now,
-        })
+        })?;
+        // Every detector fires through here, once per alert (a fresh state never
+        // fires: the threshold is at least 1), so a report is never lost or doubled.
+        crate::observe::alert_fired(
+            alert.rule.name(),
+            alert.key.as_deref(),
+            alert.threshold,
+            alert.window,
+        );
+        Some(alert)
     }
 }
 

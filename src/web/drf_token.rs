@@ -28,6 +28,12 @@
 //!    once, and sets the DRF row's expiry to that time.
 //! 4. When no DRF row is left, stop accepting the DRF form.
 //!
+//! With the `tracing` or `metrics` feature each decision is reported
+//! ([`crate::observe`]): a generated key (`portcullis.drf_token.issued`), a
+//! matching key (`.verified`), a refused header or key (`.refused`, with
+//! [`DrfAuthError::code`], `malformed` or `expired`) and a replacement
+//! (`.migrated`). The key and its digest never are.
+//!
 //! ```
 //! use portcullis::apikey::ApiKeyPepper;
 //! use portcullis::clock::UnixTime;
@@ -51,6 +57,7 @@ use std::time::Duration;
 
 use crate::apikey::{ApiKey, ApiKeyDigest, ApiKeyError, ApiKeyPepper};
 use crate::clock::UnixTime;
+use crate::observe;
 use crate::secret::{SecretString, fill_random};
 
 /// Characters of a DRF key.
@@ -83,6 +90,19 @@ pub enum DrfAuthError {
 }
 
 impl DrfAuthError {
+    /// A stable code for logs and the `code` of the
+    /// `portcullis.drf_token.refused` event (DRF itself answers every one with
+    /// `authentication_failed`).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::NoCredentials => "no_credentials",
+            Self::ContainsSpaces => "contains_spaces",
+            Self::InvalidCharacters => "invalid_characters",
+            Self::InvalidToken => "invalid_token",
+            Self::UserInactive => "user_inactive",
+        }
+    }
+
     /// DRF's 401 body: `{"detail": "<message>"}`.
     pub fn response_body(&self) -> serde_json::Value {
         serde_json::json!({"detail": self.to_string()})
@@ -112,6 +132,7 @@ impl DrfToken {
             text.push(hex_digit(b >> 4));
             text.push(hex_digit(b & 0x0f));
         }
+        observe::drf_token_issued();
         Ok(Self(SecretString::new(text)))
     }
 
@@ -122,6 +143,7 @@ impl DrfToken {
     /// [`ApiKeyError::Malformed`].
     pub fn parse(text: &str) -> Result<Self, ApiKeyError> {
         if !is_drf_key(text) {
+            observe::drf_token_refused("malformed");
             return Err(ApiKeyError::Malformed {
                 reason: "a DRF token is 40 lowercase hexadecimal characters",
             });
@@ -153,13 +175,23 @@ impl DrfToken {
         expires_at: Option<UnixTime>,
         now: UnixTime,
     ) -> Result<(), ApiKeyError> {
-        pepper.verify_key(
+        let verdict = pepper.verify_key(
             DIGEST_CONTEXT,
             self.0.expose_secret(),
             stored,
             expires_at,
             now,
-        )
+        );
+        match &verdict {
+            Ok(()) => observe::drf_token_verified(),
+            Err(ApiKeyError::Expired) => observe::drf_token_refused("expired"),
+            Err(ApiKeyError::Invalid) => {
+                observe::drf_token_refused(DrfAuthError::InvalidToken.code());
+            }
+            // Not a verdict on the key (the system failed): nothing to report.
+            Err(_) => {}
+        }
+        verdict
     }
 }
 
@@ -216,6 +248,7 @@ pub fn parse_token_header<'a>(
             .map(Some)
             .map_err(|_| DrfAuthError::InvalidCharacters),
     }
+    .inspect_err(|err| observe::drf_token_refused(err.code()))
 }
 
 /// A key presented while both forms are accepted (migration step 2).
@@ -259,8 +292,10 @@ pub fn migrate_to_api_key(
     now: UnixTime,
     grace: Duration,
 ) -> Result<Replacement, ApiKeyError> {
+    let key = ApiKey::generate(prefix)?;
+    observe::drf_token_migrated(prefix);
     Ok(Replacement {
-        key: ApiKey::generate(prefix)?,
+        key,
         retire_drf_token_at: expiring_token_expiry(now, grace),
     })
 }

@@ -6,9 +6,12 @@
 //! network keys share the network's slot; the account key is in the user's.
 //! A failure updates the pair first and moves the account only while the
 //! pair's new count is within [`LoginGuard::per_network_failures`], as the
-//! core's guard does.
+//! core's guard does. With the core's `tracing` or `metrics` feature the
+//! engagements and releases are reported as [`LoginGuard`] reports them
+//! (`portcullis.lockout.engaged` / `.released`, `portcullis_lockouts_total`).
 
 use portcullis::clock::UnixTime;
+use portcullis::observe::{self, LockoutRelease};
 use portcullis::ratelimit::lockout::{
     FailureState, LockoutPolicy, LockoutStatus, LoginGuard, LoginStates,
 };
@@ -20,6 +23,19 @@ use crate::stores::RedisStores;
 /// A stored failure state, or [`Error::Corrupt`].
 fn decode(bytes: &[u8]) -> Result<FailureState, Error> {
     FailureState::decode(bytes).map_err(Error::Corrupt)
+}
+
+/// One key's state before and after a step.
+type Change = (Option<FailureState>, Option<FailureState>);
+
+/// The three keys' states before (`.0`) and after (`.1`) an attempt.
+fn states(pair: Change, ip: Change, account: Change) -> (LoginStates, LoginStates) {
+    let states = |pick: fn(Change) -> Option<FailureState>| LoginStates {
+        pair: pick(pair),
+        ip: pick(ip),
+        account: pick(account),
+    };
+    (states(|c| c.0), states(|c| c.1))
 }
 
 impl RedisStores {
@@ -72,12 +88,33 @@ impl RedisStores {
         now: UnixTime,
     ) -> Result<(), Error> {
         let [pair, ip_key, account] = self.options().layout().lockout(username, ip);
-        let (pair_failures, ()) =
-            tokio::try_join!(self.step(&pair, &guard.pair, now, true), async {
-                self.step(&ip_key, &guard.ip, now, true).await.map(drop)
-            },)?;
-        if pair_failures.is_some_and(|n| n <= guard.per_network_failures) {
-            self.step(&account, &guard.account, now, true).await?;
+        let (pair_change, ip_change) = tokio::try_join!(
+            self.step(&pair, &guard.pair, now, true),
+            self.step(&ip_key, &guard.ip, now, true),
+        )?;
+        let pair_failures = pair_change.1.map(|s| s.failures());
+        let account_change = if pair_failures.is_some_and(|n| n <= guard.per_network_failures) {
+            Some(self.step(&account, &guard.account, now, true).await?)
+        } else {
+            None
+        };
+        if observe::ENABLED {
+            // The account's state, when not moved, only to tell whether this
+            // failure is what locked the login (as `LoginGuard` reports it).
+            let account_change = match account_change {
+                Some(change) => change,
+                None => {
+                    let stored = self.get(&account).await?;
+                    let state = stored.as_deref().map(decode).transpose()?;
+                    (state, state)
+                }
+            };
+            let (before, after) = states(pair_change, ip_change, account_change);
+            if guard.status(&before, now).is_open()
+                && let LockoutStatus::Locked { retry_after } = guard.status(&after, now)
+            {
+                observe::lockout_engaged(retry_after);
+            }
         }
         Ok(())
     }
@@ -94,11 +131,15 @@ impl RedisStores {
         now: UnixTime,
     ) -> Result<(), Error> {
         let [pair, ip_key, account] = self.options().layout().lockout(username, ip);
-        tokio::try_join!(
+        let changes = tokio::try_join!(
             self.step(&pair, &guard.pair, now, false),
             self.step(&ip_key, &guard.ip, now, false),
             self.step(&account, &guard.account, now, false),
         )?;
+        let (before, after) = states(changes.0, changes.1, changes.2);
+        if before != after {
+            observe::lockout_released(LockoutRelease::Success);
+        }
         Ok(())
     }
 
@@ -114,25 +155,27 @@ impl RedisStores {
         del_pair.arg(&pair);
         del_account.arg(&account);
         let (_, _): (u64, u64) = tokio::try_join!(self.query(&del_pair), self.query(&del_account))?;
+        observe::lockout_released(LockoutRelease::Unlock);
         Ok(())
     }
 
-    /// One key's lockout step; returns the failure count it stored, if any.
+    /// One key's lockout step; returns the key's state before and after it.
     async fn step(
         &self,
         key: &str,
         policy: &LockoutPolicy,
         now: UnixTime,
         failed: bool,
-    ) -> Result<Option<u32>, Error> {
+    ) -> Result<Change, Error> {
         self.update(key, now, |stored| {
+            let before = stored.map(decode).transpose()?;
             let write = lockout_step(policy, stored, now, failed).map_err(Error::Corrupt)?;
-            let failures = match &write {
-                Write::Put { bytes, .. } => Some(decode(bytes)?.failures()),
-                Write::Keep => stored.map(decode).transpose()?.map(|s| s.failures()),
+            let after = match &write {
+                Write::Put { bytes, .. } => Some(decode(bytes)?),
+                Write::Keep => before,
                 Write::Delete => None,
             };
-            Ok((failures, write))
+            Ok(((before, after), write))
         })
         .await
     }

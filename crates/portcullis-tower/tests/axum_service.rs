@@ -508,21 +508,7 @@ fn configuration_file_and_errors() {
 
 #[test]
 fn redis_url_and_cluster_nodes_together_are_refused_at_startup() {
-    let refused = |env: &[(&str, &str)]| {
-        let mut command = std::process::Command::new(service_support::service_path());
-        command
-            .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
-            .env_remove("REDIS_URL")
-            .env_remove("REDIS_CLUSTER_NODES")
-            .env_remove("PORTCULLIS_CONFIG");
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let output = command.output().unwrap();
-        assert_eq!(output.status.code(), Some(2));
-        assert!(output.stdout.is_empty());
-        String::from_utf8_lossy(&output.stderr).into_owned()
-    };
+    let refused = service_support::refused_at_start;
     // Refused before anything connects (nothing listens on port 1), naming
     // both settings and neither URL (they may hold a password).
     let stderr = refused(&[

@@ -19,12 +19,15 @@ use portcullis::ratelimit::ClientKey;
 use portcullis::ratelimit::http::retry_after_secs;
 use portcullis::ratelimit::lockout::{LockoutStatus, LoginGuard};
 use portcullis::secret::SecretString;
-use portcullis::token::TokenError;
+use portcullis::token::{TokenError, TokenPair};
 use portcullis::web::cookie::{SameSite, SetCookie};
 use portcullis::web::csrf::CsrfSecret;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 mod audit_trail;
+mod shape;
+
+pub(crate) use shape::ResponseShape;
 
 use crate::backend::Backend;
 
@@ -109,6 +112,10 @@ pub(crate) struct User {
     pub(crate) password_hash: String,
     /// A private note, sealed and bound to `users/note/<username>`.
     pub(crate) note: Encrypted<String>,
+    /// What a bearer-shaped login may show (with the username): `id`, `email`, ...
+    pub(crate) profile: Map<String, Value>,
+    /// SimpleJWT's `UPDATE_LAST_LOGIN`: the last login's time, set by the login flow.
+    pub(crate) last_login: Option<UnixTime>,
 }
 
 /// The two rate-limited scopes.
@@ -144,6 +151,8 @@ pub(crate) struct App {
     refusals: Mutex<(RefusalAggregator, UnixTime)>,
     /// A name for this instance in audit records and `/healthz`.
     pub(crate) instance: String,
+    /// The login and refresh bodies.
+    shape: ResponseShape,
 }
 
 impl std::fmt::Debug for App {
@@ -159,8 +168,8 @@ impl std::fmt::Debug for App {
 pub(crate) struct Parts {
     /// Where the state lives.
     pub(crate) backend: Arc<Backend>,
-    /// Users by name, with plaintext notes to seal.
-    pub(crate) users: Vec<(String, String, String)>,
+    /// Users: name, password hash, plaintext note to seal, profile.
+    pub(crate) users: Vec<(String, String, String, Map<String, Value>)>,
     /// Field encryption keys.
     pub(crate) sealed: SealedKeyset,
     /// The audit chain's key, twice (chain and verifier).
@@ -169,6 +178,8 @@ pub(crate) struct Parts {
     pub(crate) audit_capacity: usize,
     /// The instance name.
     pub(crate) instance: String,
+    /// The login and refresh bodies (`response_shape`, `user_fields`).
+    pub(crate) shape: ResponseShape,
 }
 
 fn note_context(username: &str) -> Context {
@@ -189,13 +200,18 @@ impl App {
     /// Seals the users' notes and assembles the service.
     pub(crate) fn new(parts: Parts) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let mut users = HashMap::new();
-        for (name, hash, note) in parts.users {
+        for (name, hash, note, profile) in parts.users {
+            parts
+                .shape
+                .check_user(&name, &shape::user_object(&name, &profile))?;
             let sealed = Encrypted::seal(&note, &parts.sealed, &note_context(&name))?;
             users.insert(
                 name,
                 User {
                     password_hash: hash,
                     note: sealed,
+                    profile,
+                    last_login: None,
                 },
             );
         }
@@ -215,6 +231,7 @@ impl App {
                 UnixTime::EPOCH,
             )),
             instance: parts.instance,
+            shape: parts.shape,
         })
     }
 
@@ -318,19 +335,35 @@ impl App {
         checked.await.unwrap_or_else(|_| Err(Reply::internal()))
     }
 
-    /// `POST /api/token/`: SimpleJWT's obtain-pair view.
+    /// Issues the pair of an authenticated user and writes the login's
+    /// `last_login` update (SimpleJWT's `UPDATE_LAST_LOGIN`, on in this service)
+    /// to the user table; `Ok` also gives the user object a login body shows.
+    fn log_in(&self, username: &str) -> Result<(TokenPair, Value), Reply> {
+        let login = self
+            .backend
+            .tokens()
+            .login(username, &json!({}), now())
+            .map_err(|e| Reply::token_error(&e))?;
+        if let Some(update) = &login.last_login {
+            self.update_user(&update.user_id, |user| user.last_login = Some(update.at));
+        }
+        let users = self.users.read().unwrap_or_else(PoisonError::into_inner);
+        let profile = users.get(username).map(|u| &u.profile);
+        let user = shape::user_object(username, profile.unwrap_or(&Map::new()));
+        Ok((login.pair, user))
+    }
+
+    /// `POST /api/token/`: SimpleJWT's obtain-pair view, in the configured shape.
     pub(crate) async fn obtain_pair(&self, body: &Value, info: &RequestInfo) -> Reply {
         let username = match self.authenticate(body, info).await {
             Ok(u) => u,
             Err(reply) => return reply,
         };
-        match self
-            .backend
-            .tokens()
-            .issue_pair(&username, &json!({}), now())
-        {
-            Ok(pair) => Reply::new(200, json!({"refresh": pair.refresh, "access": pair.access})),
-            Err(e) => Reply::token_error(&e),
+        match self.log_in(&username) {
+            Ok((pair, user)) => self
+                .shape
+                .login(&pair, self.backend.tokens().config(), &user),
+            Err(reply) => reply,
         }
     }
 
@@ -342,9 +375,9 @@ impl App {
             Err(reply) => return reply,
         };
         let tokens = self.backend.tokens();
-        let pair = match tokens.issue_pair(&username, &json!({}), now()) {
-            Ok(pair) => pair,
-            Err(e) => return Reply::token_error(&e),
+        let pair = match self.log_in(&username) {
+            Ok((pair, _)) => pair,
+            Err(reply) => return reply,
         };
         let lifetime = tokens.config().access_token_lifetime.as_secs();
         let cookies = CsrfSecret::generate().and_then(|secret| {
@@ -374,13 +407,7 @@ impl App {
             return Reply::new(400, json!({"refresh": ["This field is required."]}));
         };
         match self.backend.refresh(token, now()).await {
-            Ok(next) => {
-                let mut body = json!({"access": next.access});
-                if let Some(refresh) = next.refresh {
-                    body["refresh"] = Value::String(refresh);
-                }
-                Reply::new(200, body)
-            }
+            Ok(next) => self.shape.refresh(&next, self.backend.tokens().config()),
             Err(e) => {
                 if e == TokenError::Reused {
                     self.audit("anonymous", "token:reuse", "token", "refresh", info);
@@ -428,10 +455,11 @@ impl App {
         let Some(record) = users.get(user) else {
             return Reply::new(404, json!({"detail": "Not found.", "code": "not_found"}));
         };
+        let last_login = record.last_login.map(UnixTime::as_secs_f64);
         match record.note.open(&self.sealed, &note_context(user)) {
             Ok(note) => Reply::new(
                 200,
-                json!({"user": user, "note": note, "note_sealed_kid": self.sealed.primary_kid()}),
+                json!({"user": user, "note": note, "note_sealed_kid": self.sealed.primary_kid(), "last_login": last_login}),
             ),
             Err(_) => Reply::new(
                 500,

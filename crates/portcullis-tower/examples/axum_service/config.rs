@@ -53,6 +53,10 @@ pub(crate) struct Config {
     pub(crate) cookie_secure: bool,
     pub(crate) users: Vec<UserConfig>,
     pub(crate) remote_issuer: Option<RemoteIssuerConfig>,
+    /// `simplejwt` or `bearer` (`app::ResponseShape`).
+    pub(crate) response_shape: String,
+    /// The `user` fields of a bearer-shaped login.
+    pub(crate) user_fields: Vec<String>,
 }
 
 /// One account of the demo user table.
@@ -63,6 +67,9 @@ pub(crate) struct UserConfig {
     pub(crate) password_hash: String,
     #[serde(default)]
     pub(crate) note: String,
+    /// Fields a bearer-shaped login may show (with `username`).
+    #[serde(default)]
+    pub(crate) profile: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Default for Config {
@@ -87,16 +94,28 @@ impl Default for Config {
                     username: "alice".into(),
                     password_hash: ALICE_HASH.into(),
                     note: "alice's recovery codes: 4821-0937".into(),
+                    profile: demo_profile(1, "alice@example.com"),
                 },
                 UserConfig {
                     username: "bob".into(),
                     password_hash: BOB_HASH.into(),
                     note: "bob's API token: tok_demo_bob".into(),
+                    profile: demo_profile(2, "bob@example.com"),
                 },
             ],
             remote_issuer: None,
+            response_shape: "simplejwt".into(),
+            user_fields: vec!["id".into(), "username".into(), "email".into()],
         }
     }
+}
+
+/// A demo user's `profile`: an id and an email, as a Django user row has.
+fn demo_profile(id: u64, email: &str) -> serde_json::Map<String, serde_json::Value> {
+    let mut profile = serde_json::Map::new();
+    profile.insert("id".into(), id.into());
+    profile.insert("email".into(), email.into());
+    profile
 }
 
 impl Config {
@@ -163,6 +182,12 @@ impl Config {
             };
         }
         config.remote_issuer = RemoteIssuerConfig::with_env(config.remote_issuer.take(), env)?;
+        if let Some(v) = env("PORTCULLIS_RESPONSE_SHAPE") {
+            config.response_shape = v;
+        }
+        if let Some(v) = env("PORTCULLIS_USER_FIELDS") {
+            config.user_fields = v.split(',').map(|s| s.trim().to_owned()).collect();
+        }
         // Refused here, before anything connects: which one was meant is unknowable.
         config.redis()?;
         Ok(config)

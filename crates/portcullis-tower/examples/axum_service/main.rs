@@ -17,13 +17,13 @@
 //! | route | what |
 //! | --- | --- |
 //! | `GET /healthz` | instance name and state backend |
-//! | `POST /api/token/` | `{username, password}` to `{access, refresh}` (SimpleJWT's obtain pair) |
+//! | `POST /api/token/` | `{username, password}` to `{access, refresh}` (SimpleJWT's obtain pair; with `response_shape` `bearer` also `token_type`, `expires_in`, `user`) |
 //! | `POST /api/session/` | the same login for browsers: `__Host-access_token` (HttpOnly) and `__Host-csrftoken` cookies |
-//! | `POST /api/token/refresh/` | `{refresh}` to a rotated pair; a replay revokes the family |
+//! | `POST /api/token/refresh/` | `{refresh}` to a rotated pair (`bearer`: also `token_type`, `expires_in`); a replay revokes the family |
 //! | `POST /api/token/verify/` | `{token}` to `{}` or 401 |
 //! | `POST /api/token/blacklist/` | `{refresh}`: logout (the token and its family) |
 //! | `POST /api/logout-everywhere/` | revokes every token of the caller issued so far |
-//! | `GET /api/me/` | the caller and their sealed note, opened |
+//! | `GET /api/me/` | the caller, their sealed note, opened, and `last_login` (Unix seconds, set by each login: SimpleJWT's `UPDATE_LAST_LOGIN`) |
 //! | `POST /api/me/note/` | `{note}`: sealed and stored; with cookie auth it needs `X-CSRFToken` |
 //! | `GET /api/audit/` | the audit chain's length, verdict and actions |
 //!
@@ -64,7 +64,9 @@
 //! | `cors_origins` | `PORTCULLIS_CORS_ORIGINS` (comma-separated) | `http://localhost:3000` |
 //! | `cookie_secure` | `PORTCULLIS_COOKIE_SECURE` (`true`/`false`): requests arrive over HTTPS (the CSRF Referer check); cookies are `__Host-` and always `Secure` | `false` (plain HTTP on loopback) |
 //! | `audit_capacity` | `PORTCULLIS_AUDIT_CAPACITY` | `100000` records (a full trail logs at error level and `/healthz` says `"audit": {"ok": false}`) |
-//! | `users` (`[{username, password_hash, note}]`) | none | alice, bob |
+//! | `users` (`[{username, password_hash, note, profile}]`; `profile`: the fields a bearer login may show) | none | alice (`id` 1), bob (`id` 2), with an `email` |
+//! | `response_shape`: `simplejwt` (exactly SimpleJWT's `{access, refresh}`) or `bearer` (adds `"token_type": "Bearer"`, `expires_in` = the access lifetime in seconds, and on login `user`), for `POST /api/token/` and `POST /api/token/refresh/` | `PORTCULLIS_RESPONSE_SHAPE` | `simplejwt` |
+//! | `user_fields`: the `user` fields of a bearer login (`username` or a `profile` key; a name with `password` is refused; every user must have each) | `PORTCULLIS_USER_FIELDS` (comma-separated) | `id`, `username`, `email` |
 //! | `remote_issuer` (`{jwks_url, issuer, audience?}`): also accept access tokens another service signs (EdDSA, ES256/384, RS256, PS256), verified with the keys of its JWKS (`http://` only here: no TLS stack), fetched on an unknown `kid` (at most every 10 s) and at its `Cache-Control: max-age`; 503 `jwks_unavailable` until a first fetch succeeds | `PORTCULLIS_JWKS_URL` and `PORTCULLIS_REMOTE_ISSUER` (both), `PORTCULLIS_REMOTE_AUDIENCE` | none |
 
 mod app;
@@ -129,6 +131,8 @@ impl Config {
                 .map_err(|e| format!("jwt_secret: {e}"))?;
             let mut config = TokenConfig::hardened();
             config.access_cookie_name = Some(ACCESS_COOKIE.into());
+            // SimpleJWT's UPDATE_LAST_LOGIN: a login's `LastLogin` goes to the user table.
+            config.update_last_login = true;
             Ok(Tokens::new(config, Keyring::new(key))?)
         };
         let tokens = engine()?;
@@ -221,12 +225,13 @@ impl Config {
             users: self
                 .users
                 .into_iter()
-                .map(|u| (u.username, u.password_hash, u.note))
+                .map(|u| (u.username, u.password_hash, u.note, u.profile))
                 .collect(),
             sealed,
             audit_keys,
             audit_capacity: self.audit_capacity,
             instance: self.instance,
+            shape: app::ResponseShape::new(&self.response_shape, &self.user_fields)?,
         })?;
         Ok((Arc::new(app), layers, listen))
     }

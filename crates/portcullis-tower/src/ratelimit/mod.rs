@@ -311,6 +311,15 @@ where
                 Ok(decision) => decision,
                 Err(_) => return Ok(store_unavailable()),
             };
+            // The core's report (empty unless its `tracing` or `metrics` feature is on).
+            if portcullis::observe::ENABLED {
+                portcullis::observe::rate_limit_decision(
+                    &limit.scope,
+                    &client.to_string(),
+                    decision.allowed,
+                    decision.retry_after,
+                );
+            }
             let options = limiter.options.get(&limit.scope);
             let answer = RateLimitResponse::new(
                 &decision,

@@ -89,6 +89,19 @@ pub(crate) fn command() -> Command {
     command
 }
 
+/// Runs the service with `env` over a clean environment for its settings and
+/// expects it to refuse to start: exit 2, nothing on stdout. Returns stderr.
+pub(crate) fn refused_at_start(env: &[(&str, &str)]) -> String {
+    let mut command = command();
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// A running service, killed on drop.
 pub(crate) struct Service {
     child: Child,
