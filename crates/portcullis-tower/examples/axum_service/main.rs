@@ -78,7 +78,7 @@
 //! | `cross_origin_opener_policy` (`same-origin`, `same-origin-allow-popups`, `noopener-allow-popups`, `unsafe-none`) | `PORTCULLIS_CROSS_ORIGIN_OPENER_POLICY` | `same-origin` (`noopener-allow-popups` is Django's error E024: the start then needs `allow_deploy_errors`) |
 //! | `allow_deploy_errors`: start despite error-level deployment findings (development only; off in production) | `PORTCULLIS_ALLOW_DEPLOY_ERRORS` (`true`/`false`) | `false` |
 //! | `metrics_token`: the bearer token `/metrics` asks of any peer; without it `/metrics` answers loopback peers only (behind a reverse proxy on the same host, set it) | `PORTCULLIS_METRICS_TOKEN` | none |
-//! | the log filter (`tracing-subscriber`'s `EnvFilter` syntax, e.g. `portcullis=debug,info`) | `RUST_LOG` | `info` (admitted requests are logged at `debug`) |
+//! | the log filter (`tracing-subscriber`'s `EnvFilter` syntax, e.g. `portcullis=debug,info`) | `RUST_LOG` | `info` (admitted requests and 429s, which have their own rate-limit or audit line, are logged at `debug`) |
 
 mod app;
 mod backend;

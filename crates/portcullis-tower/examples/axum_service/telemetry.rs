@@ -30,7 +30,7 @@ use crate::BoxError;
 
 /// The filter when `RUST_LOG` is unset: the service's and the core's events
 /// at INFO and above (token issues, refusals, rate limiting, lockouts, the
-/// refused requests; admitted requests are DEBUG).
+/// outcome of refused requests other than 429s; admitted requests are DEBUG).
 pub(crate) const DEFAULT_LOG_FILTER: &str = "info";
 
 /// How often the recorder's histograms are drained (the exporter's upkeep).
@@ -167,7 +167,9 @@ async fn metrics(
 
 /// The outermost layer: the request runs inside portcullis's request span
 /// (with the peer's address), and its outcome is one event: DEBUG when
-/// admitted, INFO when refused or failed.
+/// admitted, INFO when refused or failed. A 429 is DEBUG too: the rate limit's
+/// already has its `portcullis.ratelimit.limited` line and the lockout's its
+/// audit line, so a flood writes one line a request, not two.
 pub(crate) async fn observe_request(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
@@ -183,7 +185,7 @@ pub(crate) async fn observe_request(
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     span.in_scope(|| {
-        if status < 400 {
+        if status < 400 || status == 429 {
             tracing::debug!(method = method.as_str(), route, status, micros, "request");
         } else {
             tracing::info!(method = method.as_str(), route, status, micros, "request");
