@@ -100,11 +100,7 @@ impl<A: StoredAlgorithm + 'static> RateLimitStore for RedisRateLimits<A> {
     ) -> impl Future<Output = Result<Decision, StoreError>> + Send {
         // The core keys a limit `<scope>:<client>`; Redis keys it by client and
         // scope apart, so the client is the tail.
-        let client = limit
-            .key
-            .strip_prefix(limit.scope.as_str())
-            .and_then(|rest| rest.strip_prefix(':'))
-            .unwrap_or(&limit.key);
+        let client = crate::ratelimit::client_of(limit);
         async move {
             self.stores
                 .rate_limit::<A>(client, &limit.scope, &limit.rate, now, 1)

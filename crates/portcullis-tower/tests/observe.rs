@@ -1,5 +1,5 @@
 //! What the layers report to the core's `observe` (feature `metrics` of the core,
-//! on for these tests): metrics-util's `DebuggingRecorder`, installed on this
+//! on in this crate's dev-dependency on it): metrics-util's `DebuggingRecorder`, installed on this
 //! thread, counts the rate-limit layer's decisions, in memory as on Redis (the
 //! report follows the store's answer, whichever store gave it).
 

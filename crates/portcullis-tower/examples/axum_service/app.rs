@@ -71,7 +71,7 @@ impl Reply {
         if e.is_rejection() {
             Self::new(401, e.response_body())
         } else {
-            eprintln!("axum_service: token store error: {e}");
+            tracing::error!("token store error: {e}");
             Self::new(
                 503,
                 json!({"detail": "Service unavailable", "code": e.code()}),
@@ -88,7 +88,7 @@ impl Reply {
     }
 
     fn store_error(e: &dyn std::fmt::Display) -> Self {
-        eprintln!("axum_service: store error: {e}");
+        tracing::error!("store error: {e}");
         Self::new(
             503,
             json!({"detail": "Service unavailable", "code": "store_unavailable"}),

@@ -57,6 +57,12 @@ pub(crate) struct Config {
     pub(crate) response_shape: String,
     /// The `user` fields of a bearer-shaped login.
     pub(crate) user_fields: Vec<String>,
+    /// The `Cross-Origin-Opener-Policy` sent on every answer.
+    pub(crate) cross_origin_opener_policy: String,
+    /// Start despite error-level findings of the deployment check (development only).
+    pub(crate) allow_deploy_errors: bool,
+    /// The bearer token `/metrics` asks for; without one it answers loopback peers only.
+    pub(crate) metrics_token: Option<String>,
 }
 
 /// One account of the demo user table.
@@ -106,6 +112,9 @@ impl Default for Config {
             remote_issuer: None,
             response_shape: "simplejwt".into(),
             user_fields: vec!["id".into(), "username".into(), "email".into()],
+            cross_origin_opener_policy: "same-origin".into(),
+            allow_deploy_errors: false,
+            metrics_token: None,
         }
     }
 }
@@ -175,11 +184,16 @@ impl Config {
             config.cors_origins = v.split(',').map(|s| s.trim().to_owned()).collect();
         }
         if let Some(v) = env("PORTCULLIS_COOKIE_SECURE") {
-            config.cookie_secure = match v.as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => return Err("PORTCULLIS_COOKIE_SECURE: expected true or false".into()),
-            };
+            config.cookie_secure = flag("PORTCULLIS_COOKIE_SECURE", &v)?;
+        }
+        if let Some(v) = env("PORTCULLIS_CROSS_ORIGIN_OPENER_POLICY") {
+            config.cross_origin_opener_policy = v;
+        }
+        if let Some(v) = env("PORTCULLIS_ALLOW_DEPLOY_ERRORS") {
+            config.allow_deploy_errors = flag("PORTCULLIS_ALLOW_DEPLOY_ERRORS", &v)?;
+        }
+        if let Some(v) = env("PORTCULLIS_METRICS_TOKEN") {
+            config.metrics_token = Some(v);
         }
         config.remote_issuer = RemoteIssuerConfig::with_env(config.remote_issuer.take(), env)?;
         if let Some(v) = env("PORTCULLIS_RESPONSE_SHAPE") {
@@ -218,5 +232,14 @@ impl Config {
 
     pub(crate) fn rate(name: &str, text: &str) -> Result<Rate, BoxError> {
         text.parse().map_err(|e| format!("{name}: {e}").into())
+    }
+}
+
+/// A boolean environment variable: `true`/`1` or `false`/`0`.
+fn flag(name: &str, value: &str) -> Result<bool, BoxError> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(format!("{name}: expected true or false").into()),
     }
 }

@@ -1,6 +1,7 @@
 //! The axum side: the routes and portcullis-tower's layers around them.
 //!
-//! Outermost first: the refusal audit (below), then the stack's security
+//! Outermost first: the request span and outcome event (`telemetry.rs`), the
+//! refusal audit (below), then the stack's security
 //! headers, CORS and rate limit over every route, then CSRF and authentication
 //! on the routes that need a user. The handlers only parse and call the app.
 
@@ -21,6 +22,7 @@ use serde_json::{Value, json};
 
 use crate::app::{App, Reply, RequestInfo, Scope, client_key};
 use crate::backend::Backend;
+use crate::telemetry::{Metrics, observe_request, record_user};
 
 /// Largest request body read (a JSON login is a few hundred bytes).
 const MAX_BODY: usize = 16 * 1024;
@@ -46,6 +48,8 @@ pub(crate) struct Layers {
     pub(crate) csrf: CsrfLayer,
     /// Authentication for the routes that need a user.
     pub(crate) auth: AuthLayer<Backend>,
+    /// The recorder `GET /metrics` renders.
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 /// Marks an answer the app made, so the refusal audit tells the lockout's 429
@@ -60,6 +64,7 @@ pub(crate) fn router(app: Arc<App>, layers: Layers) -> Router {
         .route("/api/me/", get(me))
         .route("/api/me/note/", post(set_note))
         .route("/api/audit/", get(audit))
+        .route_layer(middleware::from_fn(record_user))
         .route_layer(layers.auth)
         .route_layer(layers.csrf);
     Router::new()
@@ -85,12 +90,14 @@ pub(crate) fn router(app: Arc<App>, layers: Layers) -> Router {
             json_route(|app, body, info| async move { app.logout(&body, &info).await }),
         )
         .merge(with_user)
+        .merge(layers.metrics.route())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(layers.stack)
         .layer(middleware::from_fn_with_state(
             Arc::clone(&app),
             audit_refusals,
         ))
+        .layer(middleware::from_fn(observe_request))
         .with_state(app)
 }
 

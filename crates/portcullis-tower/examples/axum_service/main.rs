@@ -26,6 +26,7 @@
 //! | `GET /api/me/` | the caller, their sealed note, opened, and `last_login` (Unix seconds, set by each login: SimpleJWT's `UPDATE_LAST_LOGIN`) |
 //! | `POST /api/me/note/` | `{note}`: sealed and stored; with cookie auth it needs `X-CSRFToken` |
 //! | `GET /api/audit/` | the audit chain's length, verdict and actions |
+//! | `GET /metrics` | the core's security counters in Prometheus text (loopback peers only, or any peer presenting `metrics_token` as a bearer token) |
 //!
 //! Login routes share the `login_rate` per client address and the lockout (5
 //! failures per user and address, then backoff); the other `/api/` routes share
@@ -41,6 +42,15 @@
 //! closed too unless `rate_limit_failure` is `open`. The connection comes back
 //! by itself when Redis does. Run Redis with `appendonly yes`, or a restart
 //! forgets every revocation.
+//!
+//! Operations (`deployment.rs`, `telemetry.rs`): at start the service maps
+//! its configuration to Django's settings names, runs portcullis's deployment
+//! check, logs every finding and refuses to start (exit 2) on an error-level one
+//! unless `allow_deploy_errors`; the loopback defaults give warnings only.
+//! Logs are JSON lines on stderr (the core's security events with target
+//! `portcullis`, the findings, one outcome per request), each request inside
+//! portcullis's request span (`client.ip`, `user.id`); no token, key or
+//! password is ever written. `/metrics` labels never carry user input.
 //!
 //! Configuration: a JSON file (`--config PATH` or `PORTCULLIS_CONFIG`), then
 //! environment variables, over working defaults (two demo users, `alice` with a
@@ -68,13 +78,19 @@
 //! | `response_shape`: `simplejwt` (exactly SimpleJWT's `{access, refresh}`) or `bearer` (adds `"token_type": "Bearer"`, `expires_in` = the access lifetime in seconds, and on login `user`), for `POST /api/token/` and `POST /api/token/refresh/` | `PORTCULLIS_RESPONSE_SHAPE` | `simplejwt` |
 //! | `user_fields`: the `user` fields of a bearer login (`username` or a `profile` key; a name with `password` is refused; every user must have each) | `PORTCULLIS_USER_FIELDS` (comma-separated) | `id`, `username`, `email` |
 //! | `remote_issuer` (`{jwks_url, issuer, audience?}`): also accept access tokens another service signs (EdDSA, ES256/384, RS256, PS256), verified with the keys of its JWKS (`http://` only here: no TLS stack), fetched on an unknown `kid` (at most every 10 s) and at its `Cache-Control: max-age`; 503 `jwks_unavailable` until a first fetch succeeds | `PORTCULLIS_JWKS_URL` and `PORTCULLIS_REMOTE_ISSUER` (both), `PORTCULLIS_REMOTE_AUDIENCE` | none |
+//! | `cross_origin_opener_policy` (`same-origin`, `same-origin-allow-popups`, `noopener-allow-popups`, `unsafe-none`) | `PORTCULLIS_CROSS_ORIGIN_OPENER_POLICY` | `same-origin` (`noopener-allow-popups` is Django's error E024: the start then needs `allow_deploy_errors`) |
+//! | `allow_deploy_errors`: start despite error-level deployment findings (development only; off in production) | `PORTCULLIS_ALLOW_DEPLOY_ERRORS` (`true`/`false`) | `false` |
+//! | `metrics_token`: the bearer token `/metrics` asks of any peer; without it `/metrics` answers loopback peers only (behind a reverse proxy on the same host, set it) | `PORTCULLIS_METRICS_TOKEN` | none |
+//! | the log filter (`tracing-subscriber`'s `EnvFilter` syntax, e.g. `portcullis=debug,info`) | `RUST_LOG` | `info` (admitted requests and 429s, which have their own rate-limit or audit line, are logged at `debug`) |
 
 mod app;
 mod backend;
 mod config;
+mod deployment;
 mod failures;
 mod http;
 mod jwks;
+mod telemetry;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -87,7 +103,6 @@ use portcullis::secret::SecretBytes;
 use portcullis::token::{Algorithm, Keyring, SigningKey, TokenConfig, Tokens};
 use portcullis::web::cors::CorsPolicy;
 use portcullis::web::csrf::CsrfPolicy;
-use portcullis::web::headers::{ContentSecurityPolicy, SecurityConfig};
 use portcullis_redis::FailureMode;
 use portcullis_tower::{
     Authenticator, CorsLayer, CsrfLayer, RateLimiter, SecureRequest, SecurityStack,
@@ -121,7 +136,7 @@ impl Config {
         let jwt_secret = match &self.jwt_secret {
             Some(s) => SecretBytes::from_slice(s.as_bytes()),
             None => {
-                eprintln!("axum_service: no jwt_secret configured; using a random one");
+                tracing::warn!("no jwt_secret configured; using a random one");
                 SecretBytes::generate(32)?
             }
         };
@@ -144,6 +159,18 @@ impl Config {
             Some(text) => SecretBytes::from_slice(text.as_bytes()),
             None => SecretBytes::generate(32)?,
         };
+        let security = deployment::security_config(&self.cross_origin_opener_policy)?;
+        let deployed = deployment::Deployed {
+            config: &self,
+            tokens: tokens.config(),
+            algorithm: Algorithm::HS256,
+            jwt_secret: &jwt_secret,
+            audit_key: &audit_bytes,
+            security: &security,
+            login_rate: &login_rate,
+            api_rate: &api_rate,
+        };
+        deployment::check_at_start(&deployed.settings(), self.allow_deploy_errors)?;
         let audit_keys = (
             AuditKey::new(audit_bytes.duplicate()).map_err(|e| format!("audit_key: {e}"))?,
             AuditKey::new(audit_bytes).map_err(|e| format!("audit_key: {e}"))?,
@@ -185,12 +212,7 @@ impl Config {
             cors = cors.allow_origin(origin);
         }
         let cors = cors.build().map_err(|e| format!("cors_origins: {e}"))?;
-        let security = {
-            let mut config = SecurityConfig::default();
-            config.content_security_policy = Some(ContentSecurityPolicy::strict_default());
-            config
-        }
-        .build()?;
+        let security = security.build()?;
 
         let secure = SecureRequest::direct();
         let csrf = {
@@ -218,6 +240,7 @@ impl Config {
                 .rate_limit(limiter.layer()),
             csrf,
             auth: auth.required(),
+            metrics: telemetry::Metrics::install(self.metrics_token.clone())?,
         };
 
         let app = App::new(Parts {
@@ -240,6 +263,10 @@ impl Config {
 const USAGE: &str = "usage: axum_service [--config PATH] [--listen IP:PORT] [--self-check]";
 
 fn main() -> std::process::ExitCode {
+    if let Err(e) = telemetry::init_logs() {
+        eprintln!("axum_service: {e}");
+        return std::process::ExitCode::from(2);
+    }
     let mut config_path = None;
     let mut listen = None;
     let mut self_check = false;
@@ -298,6 +325,7 @@ async fn start(
     config: Config,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>, Arc<App>), BoxError> {
     let (app, layers, listen) = config.build().await?;
+    let upkeep = tokio::spawn(Arc::clone(&layers.metrics).upkeep());
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let service =
@@ -305,9 +333,10 @@ async fn start(
     let purge = tokio::spawn(purge_on_a_timer(Arc::clone(&app)));
     let handle = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, service).await {
-            eprintln!("axum_service: server stopped: {e}");
+            tracing::error!("server stopped: {e}");
         }
         purge.abort();
+        upkeep.abort();
     });
     Ok((addr, handle, app))
 }
@@ -326,14 +355,15 @@ async fn purge_on_a_timer(app: Arc<app::App>) {
         let app = Arc::clone(&app);
         match tokio::task::spawn_blocking(move || app.purge_revocations()).await {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => eprintln!("axum_service: revocation purge failed: {e}"),
-            Err(e) => eprintln!("axum_service: revocation purge task: {e}"),
+            Ok(Err(e)) => tracing::error!("revocation purge failed: {e}"),
+            Err(e) => tracing::error!("revocation purge task: {e}"),
         }
     }
 }
 
 async fn serve(config: Config) -> Result<(), BoxError> {
     let (addr, handle, app) = start(config).await?;
+    tracing::info!(%addr, state = app.backend.name(), "listening");
     println!(
         "axum_service listening on http://{addr} (state: {})",
         app.backend.name()
@@ -342,7 +372,7 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     std::io::stdout().flush()?;
     tokio::select! {
         _ = handle => {}
-        _ = tokio::signal::ctrl_c() => eprintln!("axum_service: shutting down"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
     }
     Ok(())
 }

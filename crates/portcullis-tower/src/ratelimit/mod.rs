@@ -17,6 +17,7 @@ use portcullis::ratelimit::http::{ErrorBody, HeaderOptions, RateLimitResponse};
 use portcullis::ratelimit::{ClientKey, RateTable, client_ip};
 use tower::{Layer, Service};
 
+pub(crate) use store::client_of;
 pub use store::{MemoryRateLimits, RateLimitStore};
 
 use crate::ConfigError;
@@ -311,15 +312,14 @@ where
                 Ok(decision) => decision,
                 Err(_) => return Ok(store_unavailable()),
             };
-            // The core's report (empty unless its `tracing` or `metrics` feature is on).
-            if portcullis::observe::ENABLED {
-                portcullis::observe::rate_limit_decision(
-                    &limit.scope,
-                    &client.to_string(),
-                    decision.allowed,
-                    decision.retry_after,
-                );
-            }
+            // The core's event and counter (with its features `tracing`,
+            // `metrics`): the scope is a label, the client goes to the event only.
+            portcullis::observe::rate_limit_decision(
+                &limit.scope,
+                client_of(&limit),
+                decision.allowed,
+                decision.retry_after,
+            );
             let options = limiter.options.get(&limit.scope);
             let answer = RateLimitResponse::new(
                 &decision,

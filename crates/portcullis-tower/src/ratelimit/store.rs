@@ -40,6 +40,16 @@ impl<T: RateLimitStore> RateLimitStore for Arc<T> {
     }
 }
 
+/// The client part of a resolved limit's key (`<scope>:<client>`): what a
+/// store keyed by client apart from scope, and the rate-limit event, name.
+pub(crate) fn client_of(limit: &ResolvedLimit) -> &str {
+    limit
+        .key
+        .strip_prefix(limit.scope.as_str())
+        .and_then(|rest| rest.strip_prefix(':'))
+        .unwrap_or(&limit.key)
+}
+
 /// A [`RateTable`] counted in memory, one bounded [`KeyedLimiter`] per rate
 /// (each scope, the user default, the anonymous default), with any of the
 /// core's five algorithms (`A`: `Gcra`, `TokenBucket`, `FixedWindow`,

@@ -122,12 +122,21 @@ impl Service {
     }
 
     pub(crate) fn start_with_args(args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::spawn(args, env, Stdio::null())
+    }
+
+    /// Starts the service with its log lines (stderr) going to `stderr`.
+    pub(crate) fn start_with_stderr(env: &[(&str, &str)], stderr: Stdio) -> Self {
+        Self::spawn(&[], env, stderr)
+    }
+
+    fn spawn(args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Self {
         let mut command = command();
         command
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(stderr);
         for (k, v) in env {
             command.env(k, v);
         }

@@ -25,7 +25,7 @@ impl App {
         let mut event = match event {
             Ok(event) => event,
             Err(e) => {
-                eprintln!("axum_service: audit event refused: {e}");
+                tracing::error!("audit event refused: {e}");
                 return;
             }
         };
@@ -43,12 +43,10 @@ impl App {
         let mut guard = self.audit.lock().unwrap_or_else(PoisonError::into_inner);
         let (chain, sink) = &mut *guard;
         match chain.record(event, sink) {
-            Ok(record) => eprintln!("audit {}", record.to_json_line()),
+            // The record's canonical JSON line, as one field of the log line.
+            Ok(record) => tracing::info!(record = record.to_json_line().as_str(), "audit"),
             // The alert: an error-level line per lost record, and /healthz says so.
-            Err(e) => eprintln!(
-                "ERROR axum_service: audit record lost ({} unrecorded): {e}",
-                chain.dropped()
-            ),
+            Err(e) => tracing::error!(unrecorded = chain.dropped(), "audit record lost: {e}"),
         }
     }
 
@@ -92,7 +90,7 @@ impl App {
                     Some(ip) => event.with_ip(ip),
                     None => event,
                 }),
-                Err(e) => eprintln!("axum_service: audit event refused: {e}"),
+                Err(e) => tracing::error!("audit event refused: {e}"),
             }
         }
         for summary in summaries {
@@ -104,7 +102,7 @@ impl App {
                 .and_then(|e| e.with_metadata(summary.metadata()));
             match event {
                 Ok(event) => self.write_audit(event),
-                Err(e) => eprintln!("axum_service: audit event refused: {e}"),
+                Err(e) => tracing::error!("audit event refused: {e}"),
             }
         }
     }
