@@ -125,7 +125,7 @@ mod der;
 mod engine;
 mod env;
 mod error;
-mod json;
+pub(crate) mod json;
 pub mod jwk;
 mod keyring;
 mod keys;
