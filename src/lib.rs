@@ -137,9 +137,6 @@
 pub mod apikey;
 #[cfg(feature = "web")]
 pub mod audit;
-/// Strict base64url for the token and JOSE hot paths (crate-internal).
-#[cfg(feature = "token")]
-mod b64;
 pub mod clock;
 #[cfg(feature = "crypto")]
 pub mod crypto;

@@ -74,16 +74,16 @@ const fn invalid(why: Invalid) -> TokenError {
 }
 
 fn b64(segment: &str) -> Result<Vec<u8>, TokenError> {
-    crate::b64::decode(segment).map_err(|_| invalid(Invalid::Malformed))
+    super::b64::decode(segment).map_err(|_| invalid(Invalid::Malformed))
 }
 
 /// Decodes `segment` into `buf` when it fits, else onto the heap.
 fn b64_into<'b>(segment: &str, buf: &'b mut [u8]) -> Result<Cow<'b, [u8]>, TokenError> {
-    let len = crate::b64::decoded_len(segment.len()).map_err(|_| invalid(Invalid::Malformed))?;
+    let len = super::b64::decoded_len(segment.len()).map_err(|_| invalid(Invalid::Malformed))?;
     let Some(slot) = buf.get_mut(..len) else {
         return b64(segment).map(Cow::Owned);
     };
-    crate::b64::decode_to_slice(segment.as_bytes(), slot)
+    super::b64::decode_to_slice(segment.as_bytes(), slot)
         .map_err(|_| invalid(Invalid::Malformed))?;
     Ok(Cow::Borrowed(slot))
 }

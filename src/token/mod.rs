@@ -118,6 +118,8 @@
 //! ```
 
 mod algorithm;
+/// Strict unpadded base64url for the JWS and JWE hot paths.
+pub(crate) mod b64;
 mod claims;
 mod codec;
 mod config;

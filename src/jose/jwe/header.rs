@@ -11,7 +11,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::{ContentEncryption, JweError, KeyManagement};
-use crate::b64;
+use crate::token::b64;
 use crate::token::json::{AnyJson, Members, Scalar, read_object};
 
 /// The five parts of a compact JWE, decoded, with the header checked.

@@ -4,7 +4,7 @@
 //! It accepts exactly what the `base64` crate's `URL_SAFE_NO_PAD` engine accepts
 //! (its defaults: no padding, no whitespace, non-zero trailing bits refused), so
 //! every text has one decoding and every byte string one encoding; the property
-//! tests in `tests/b64_props.rs` hold it to that. It is faster because it decodes
+//! tests in `b64/tests.rs` hold it to that. It is faster because it decodes
 //! sixteen characters at a time through four shifted tables into `u32`s, with one
 //! validity check per group, straight into a buffer the caller sized once.
 
