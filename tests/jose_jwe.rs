@@ -359,3 +359,144 @@ fn jwe_errors_convert_to_the_jose_variant() {
     assert!(shown.starts_with("Jose(Jwe(Decryption"), "{shown}");
     assert_eq!(err.to_string(), "the JWE could not be decrypted");
 }
+
+/// Every header refusal keeps its reason and its precedence (alg before enc before
+/// `zip` before `crit` before `apu`/`apv`), whichever way the header is read.
+#[test]
+fn header_refusals_keep_their_reasons_and_order() {
+    let d = JweDecryptor::new(key(OCT16));
+    let strings = "`alg` and `enc` must be strings";
+    let needs = "the header needs `alg` and `enc`";
+    let not_object = "the header is not a JSON object with unique member names";
+    let zip = "`zip` is refused: decompression is a denial-of-service lever";
+    let crit = "`crit` names an extension this crate does not implement";
+    let party = "`apu` and `apv` must be strings";
+    for (h, reason) in [
+        (r#"{"alg":null,"enc":"A128CBC-HS256"}"#, strings),
+        (r#"{"alg":"A128KW","enc":7}"#, strings),
+        (r#"{"enc":"A128CBC-HS256"}"#, needs),
+        (r#"{"alg":"A128KW","zip":"DEF"}"#, needs),
+        (r#"{"alg":"A128KW","enc":"A128CBC-HS256","zip":null}"#, zip),
+        (
+            r#"{"alg":"A128KW","enc":"A128CBC-HS256","crit":1,"zip":1}"#,
+            zip,
+        ),
+        (
+            r#"{"alg":"A128KW","enc":"A128CBC-HS256","crit":null}"#,
+            crit,
+        ),
+        (
+            r#"{"alg":"A128KW","enc":"A128CBC-HS256","apu":null,"crit":[]}"#,
+            crit,
+        ),
+        (
+            r#"{"alg":"A128KW","enc":"A128CBC-HS256","apu":null}"#,
+            party,
+        ),
+        (
+            r#"{"alg":"A128KW","enc":"A128CBC-HS256","apv":["x"]}"#,
+            party,
+        ),
+        (
+            r#"{"alg":"A128KW","\u0061lg":"A128KW","enc":"A128CBC-HS256"}"#,
+            not_object,
+        ),
+        (
+            r#"{"alg":"A128KW","enc":"A128CBC-HS256","x":1e400}"#,
+            not_object,
+        ),
+        (
+            r#"{"alg":"A128KW","enc":"A128CBC-HS256","x":"\ud800"}"#,
+            not_object,
+        ),
+        (r#"{"alg":"A128KW","enc":"A128CBC-HS256"}x"#, not_object),
+        (
+            "{\"alg\":\"A128KW\",\"enc\":\"A128CBC-HS256\",\"x\":\"\u{fffd}\"\u{0}}",
+            not_object,
+        ),
+    ] {
+        let token = with_part(&a128kw_token(), 0, &header(h));
+        assert_eq!(
+            d.decrypt(&token).unwrap_err(),
+            JweError::Malformed { reason },
+            "{h}"
+        );
+    }
+    let unsupported = with_part(
+        &a128kw_token(),
+        0,
+        &header(r#"{"alg":"RSA1_5","zip":"DEF"}"#),
+    );
+    assert!(matches!(
+        d.decrypt(&unsupported),
+        Err(JweError::UnsupportedAlgorithm { .. })
+    ));
+    let not_utf8 =
+        URL_SAFE_NO_PAD.encode(b"{\"alg\":\"A128KW\",\"enc\":\"A128CBC-HS256\",\"x\":\"\xff\"}");
+    assert_eq!(
+        d.decrypt(&with_part(&a128kw_token(), 0, &not_utf8))
+            .unwrap_err(),
+        JweError::Malformed { reason: not_object }
+    );
+    // Well-formed headers the token was not sealed under: the AAD differs, so the tag fails.
+    for h in [
+        r#" {"alg":"A128KW","enc":"A128CBC-HS256","kid":"\u0041","x":{"y":[1,{}]}} "#,
+        r#"{"alg":"A128KW","enc":"A128CBC-HS256","apu":"","epk":null}"#,
+    ] {
+        let token = with_part(&a128kw_token(), 0, &header(h));
+        assert_eq!(d.decrypt(&token).unwrap_err(), JweError::Decryption, "{h}");
+    }
+}
+
+/// The IV and the tag: an over-long one that is valid base64url fails as a wrong
+/// length does (opaquely); one that is not base64url is malformed, whatever its length.
+#[test]
+fn long_ivs_and_tags_are_opaque_failures_and_bad_ones_are_malformed() {
+    let d = JweDecryptor::new(key(OCT16));
+    let token = a128kw_token();
+    let long = URL_SAFE_NO_PAD.encode([7u8; 40]);
+    let long_bad = format!("{}=", &long[..long.len() - 1]);
+    for index in [2, 4] {
+        assert_eq!(
+            d.decrypt(&with_part(&token, index, &long)).unwrap_err(),
+            JweError::Decryption
+        );
+        assert!(matches!(
+            d.decrypt(&with_part(&token, index, &long_bad)),
+            Err(JweError::Malformed { .. })
+        ));
+    }
+    let dir = JweDecryptor::new(key(OCT32));
+    let gcm = jwe::encrypt(
+        dir.key(),
+        KeyManagement::Dir,
+        ContentEncryption::A256Gcm,
+        b"x",
+    )
+    .unwrap();
+    let cbc_sized_tag = URL_SAFE_NO_PAD.encode([7u8; 32]);
+    assert_eq!(
+        dir.decrypt(&with_part(&gcm, 4, &cbc_sized_tag))
+            .unwrap_err(),
+        JweError::Decryption
+    );
+}
+
+/// `Decrypted::header` is the whole protected header, unread members included.
+#[test]
+fn the_opened_header_is_the_whole_protected_header() {
+    for name in [
+        "rfc7520_5_5.key_agreement_using_ecdh-es_with_aes-cbc-hmac-sha2.json",
+        "rfc7520_5_6.direct_encryption_using_aes-gcm.json",
+        "rfc7520_5_8.key_wrap_using_aes-keywrap_with_aes-gcm.json",
+    ] {
+        let v = data(name);
+        let compact = v["output"]["compact"].as_str().unwrap();
+        let opened = decryptor(&v["input"]["key"]).decrypt(compact).unwrap();
+        let first = compact.split('.').next().unwrap();
+        let expected: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(first).unwrap()).unwrap();
+        assert!(expected.get("kid").is_some(), "{name}");
+        assert_eq!(Value::Object(opened.header().clone()), expected, "{name}");
+    }
+}

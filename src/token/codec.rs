@@ -74,20 +74,18 @@ const fn invalid(why: Invalid) -> TokenError {
 }
 
 fn b64(segment: &str) -> Result<Vec<u8>, TokenError> {
-    URL_SAFE_NO_PAD
-        .decode(segment)
-        .map_err(|_| invalid(Invalid::Malformed))
+    super::b64::decode(segment).map_err(|_| invalid(Invalid::Malformed))
 }
 
 /// Decodes `segment` into `buf` when it fits, else onto the heap.
 fn b64_into<'b>(segment: &str, buf: &'b mut [u8]) -> Result<Cow<'b, [u8]>, TokenError> {
-    if base64::decoded_len_estimate(segment.len()) > buf.len() {
+    let len = super::b64::decoded_len(segment.len()).map_err(|_| invalid(Invalid::Malformed))?;
+    let Some(slot) = buf.get_mut(..len) else {
         return b64(segment).map(Cow::Owned);
-    }
-    let len = URL_SAFE_NO_PAD
-        .decode_slice(segment, buf)
+    };
+    super::b64::decode_to_slice(segment.as_bytes(), slot)
         .map_err(|_| invalid(Invalid::Malformed))?;
-    Ok(Cow::Borrowed(buf.get(..len).unwrap_or_default()))
+    Ok(Cow::Borrowed(slot))
 }
 
 fn split(token: &str, max_bytes: usize) -> Result<(&str, &str, &str), TokenError> {

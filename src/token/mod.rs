@@ -118,6 +118,8 @@
 //! ```
 
 mod algorithm;
+/// Strict unpadded base64url for the JWS and JWE hot paths.
+pub(crate) mod b64;
 mod claims;
 mod codec;
 mod config;
@@ -125,7 +127,7 @@ mod der;
 mod engine;
 mod env;
 mod error;
-mod json;
+pub(crate) mod json;
 pub mod jwk;
 mod keyring;
 mod keys;

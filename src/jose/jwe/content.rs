@@ -56,15 +56,15 @@ pub(crate) fn seal(
     }
 }
 
-/// Decrypts `body` (the ciphertext followed by a tag of `tag_len` bytes) in
-/// place; every failure (wrong lengths, tag, padding) is [`JweError::Decryption`].
+/// Decrypts `ciphertext` in place and checks `tag`; every failure (wrong
+/// lengths, tag, padding) is [`JweError::Decryption`].
 pub(crate) fn open(
     enc: ContentEncryption,
     cek: &[u8],
     iv: &[u8],
     aad: &[u8],
-    body: Zeroizing<Vec<u8>>,
-    tag_len: usize,
+    ciphertext: Zeroizing<Vec<u8>>,
+    tag: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, JweError> {
     if cek.len() != enc.key_len() {
         return Err(JweError::Decryption);
@@ -72,20 +72,17 @@ pub(crate) fn open(
     match enc {
         ContentEncryption::A128Gcm | ContentEncryption::A256Gcm => {
             let key = gcm_key(enc, cek).map_err(|_| JweError::Decryption)?;
-            open_gcm(&key, iv, aad, body, tag_len)
+            open_gcm(&key, iv, aad, ciphertext, tag)
         }
         ContentEncryption::A128CbcHs256 | ContentEncryption::A256CbcHs512 => {
             if iv.len() != enc.iv_len() {
                 return Err(JweError::Decryption);
             }
-            let (ciphertext, tag) = body
-                .split_at_checked(body.len().saturating_sub(tag_len))
-                .ok_or(JweError::Decryption)?;
             let (mac_key, enc_key) = split_cbc_key(enc, cek).map_err(|_| JweError::Decryption)?;
             // The tag is checked first, in constant time, so the padding check below
             // only ever runs on authentic ciphertext: no padding oracle.
             let expected =
-                cbc_tag(enc, mac_key, aad, iv, ciphertext).map_err(|_| JweError::Decryption)?;
+                cbc_tag(enc, mac_key, aad, iv, &ciphertext).map_err(|_| JweError::Decryption)?;
             let tag_ok: bool = expected.ct_eq(tag).into();
             if !tag_ok {
                 return Err(JweError::Decryption);
@@ -94,11 +91,11 @@ pub(crate) fn open(
                 ContentEncryption::A128CbcHs256 => {
                     cbc::Decryptor::<Aes128>::new_from_slices(enc_key, iv)
                         .map_err(|_| JweError::Decryption)?
-                        .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
+                        .decrypt_padded_vec_mut::<Pkcs7>(&ciphertext)
                 }
                 _ => cbc::Decryptor::<Aes256>::new_from_slices(enc_key, iv)
                     .map_err(|_| JweError::Decryption)?
-                    .decrypt_padded_vec_mut::<Pkcs7>(ciphertext),
+                    .decrypt_padded_vec_mut::<Pkcs7>(&ciphertext),
             };
             plaintext
                 .map(Zeroizing::new)
@@ -107,24 +104,19 @@ pub(crate) fn open(
     }
 }
 
-/// AES-GCM open of `body` (ciphertext then tag) in place with an expanded key.
+/// AES-GCM open of `ciphertext` in place, with the tag apart, under an expanded key.
 pub(crate) fn open_gcm(
     key: &aead::LessSafeKey,
     iv: &[u8],
     aad: &[u8],
-    mut body: Zeroizing<Vec<u8>>,
-    tag_len: usize,
+    mut ciphertext: Zeroizing<Vec<u8>>,
+    tag: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, JweError> {
     let nonce = aead::Nonce::try_assume_unique_for_key(iv).map_err(|_| JweError::Decryption)?;
-    if tag_len != key.algorithm().tag_len() {
-        return Err(JweError::Decryption);
-    }
-    let len = key
-        .open_in_place(nonce, aead::Aad::from(aad), &mut body)
-        .map_err(|_| JweError::Decryption)?
-        .len();
-    body.truncate(len);
-    Ok(body)
+    let tag = aead::Tag::try_from(tag).map_err(|_| JweError::Decryption)?;
+    key.open_in_place_separate_tag(nonce, aead::Aad::from(aad), tag, &mut ciphertext, 0..)
+        .map_err(|_| JweError::Decryption)?;
+    Ok(ciphertext)
 }
 
 /// The expanded AES-GCM key a `dir` key of this length stands for, made once.

@@ -20,6 +20,7 @@ mod key;
 mod keymgmt;
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -60,15 +61,22 @@ impl fmt::Debug for JweDecryptor {
 
 /// A decrypted JWE: its protected header and its plaintext (wiped on drop).
 pub struct Decrypted {
-    header: Map<String, Value>,
+    /// The decoded protected header, already checked (JSON, unique members).
+    header_json: Vec<u8>,
+    /// `header_json` as a map, made on the first call to [`Decrypted::header`]:
+    /// decryption itself reads the header in one pass and builds no map.
+    header: OnceLock<Map<String, Value>>,
     plaintext: Zeroizing<Vec<u8>>,
 }
 
 impl Decrypted {
-    /// The protected header as JSON.
+    /// The protected header as JSON (built on the first call).
     #[must_use]
-    pub const fn header(&self) -> &Map<String, Value> {
-        &self.header
+    pub fn header(&self) -> &Map<String, Value> {
+        // Decryption refused any header that is not a JSON object with unique
+        // members, so this parse succeeds; the empty map is never reached.
+        self.header
+            .get_or_init(|| serde_json::from_slice(&self.header_json).unwrap_or_default())
     }
 
     /// The plaintext.
@@ -81,7 +89,7 @@ impl Decrypted {
 impl fmt::Debug for Decrypted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Decrypted")
-            .field("header", &self.header)
+            .field("header", self.header())
             .field("plaintext", &"[REDACTED]")
             .finish()
     }
@@ -167,22 +175,29 @@ impl JweDecryptor {
         }
         let plaintext = match &self.dir_gcm {
             Some((dir_enc, key)) if alg == KeyManagement::Dir && *dir_enc == enc => {
-                content::open_gcm(key, &jwe.iv, jwe.aad.as_bytes(), jwe.body, jwe.tag_len)?
+                content::open_gcm(
+                    key,
+                    jwe.iv.as_bytes(),
+                    jwe.aad.as_bytes(),
+                    jwe.ciphertext,
+                    jwe.tag.as_bytes(),
+                )?
             }
             _ => {
                 let cek = self.content_key(&jwe)?;
                 content::open(
                     enc,
                     &cek,
-                    &jwe.iv,
+                    jwe.iv.as_bytes(),
                     jwe.aad.as_bytes(),
-                    jwe.body,
-                    jwe.tag_len,
+                    jwe.ciphertext,
+                    jwe.tag.as_bytes(),
                 )?
             }
         };
         Ok(Decrypted {
-            header: jwe.header,
+            header_json: jwe.header_json,
+            header: OnceLock::new(),
             plaintext,
         })
     }
@@ -199,11 +214,14 @@ impl JweDecryptor {
             }
             (Material::Oct(k), _) => k.clone(),
             (_, _) => {
-                let apu = header::b64_member(&jwe.header, "apu")?;
-                let apv = header::b64_member(&jwe.header, "apv")?;
+                let party = |text: &Option<String>| match text {
+                    Some(text) => header::part(text, "`apu` or `apv` is not unpadded base64url"),
+                    None => Ok(Vec::new()),
+                };
+                let (apu, apv) = (party(&jwe.apu)?, party(&jwe.apv)?);
                 let epk = jwe
-                    .header
-                    .get("epk")
+                    .epk
+                    .as_ref()
                     .ok_or(JweError::malformed("ECDH-ES needs `epk` in the header"))?;
                 let input = kdf_input(alg, enc, &apu, &apv);
                 let derived = keymgmt::agree_static(&self.key, epk, &input)?;
