@@ -1,4 +1,5 @@
-//! The table of revoked and consumed jtis: one 64-byte cache line per lookup.
+//! The table of revoked and consumed jtis: as a rule one 64-byte line of it per
+//! lookup, after a summary word that stays cached.
 //!
 //! A jti is kept as its 64-bit keyed digest (see [`super::Digest`]); its state
 //! rides in the digest's low bit, so a line of eight words holds eight ids, and a
