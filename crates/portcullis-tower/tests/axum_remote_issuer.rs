@@ -125,13 +125,7 @@ fn a_remote_issuer_half_configured_is_refused_at_startup() {
         ("PORTCULLIS_JWKS_URL", "http://127.0.0.1:1/jwks.json"),
         ("PORTCULLIS_REMOTE_ISSUER", ISSUER),
     ] {
-        let output = service_support::command()
-            .env(env.0, env.1)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(2));
-        assert!(output.stdout.is_empty());
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = service_support::refused_at_start(&[env]);
         assert!(
             stderr.contains("PORTCULLIS_JWKS_URL and PORTCULLIS_REMOTE_ISSUER: set both"),
             "{stderr}"

@@ -4,7 +4,7 @@
 
 mod service_support;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::{Value, json};
 use service_support::{PASSWORD, Service};
@@ -152,18 +152,7 @@ fn an_error_level_deployment_finding_stops_the_start_unless_allowed() {
         "PORTCULLIS_CROSS_ORIGIN_OPENER_POLICY",
         "noopener-allow-popups",
     );
-    let output = Command::new(service_support::service_path())
-        .env("PORTCULLIS_LISTEN", "127.0.0.1:0")
-        .env(coop.0, coop.1)
-        .env_remove("PORTCULLIS_ALLOW_DEPLOY_ERRORS")
-        .env_remove("REDIS_URL")
-        .env_remove("REDIS_CLUSTER_NODES")
-        .env_remove("PORTCULLIS_CONFIG")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(output.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = service_support::refused_at_start(&[coop]);
     assert!(
         stderr.contains("security.E024") && stderr.contains("refusing to start"),
         "{stderr}"

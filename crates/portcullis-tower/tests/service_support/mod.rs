@@ -85,7 +85,8 @@ pub(crate) fn command() -> Command {
         .env_remove("PORTCULLIS_CONFIG")
         .env_remove("PORTCULLIS_JWKS_URL")
         .env_remove("PORTCULLIS_REMOTE_ISSUER")
-        .env_remove("PORTCULLIS_REMOTE_AUDIENCE");
+        .env_remove("PORTCULLIS_REMOTE_AUDIENCE")
+        .env_remove("PORTCULLIS_ALLOW_DEPLOY_ERRORS");
     command
 }
 
